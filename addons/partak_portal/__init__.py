@@ -1,2 +1,5 @@
 # This file is part of Partak.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+
+# The portal's HTTP routes are registered on trytond's WSGI app on import.
+from . import routes  # noqa: F401
