@@ -395,8 +395,6 @@ def profile(visit):
         if not errors:
             to_write = {
                 'name': values['name'],
-                'mobile': values['mobile'],
-                'email': values['email'] or None,
                 'national_code': values['national_code'],
                 'education': values['education'] or None,
                 }
@@ -404,6 +402,8 @@ def profile(visit):
                 to_write[date_field] = birth
             try:
                 Party.write([party], to_write)
+                party.set_contact('mobile', values['mobile'])
+                party.set_contact('email', values['email'])
                 if party.addresses:
                     Address.write([party.addresses[0]], {
                             'street': values['street'],

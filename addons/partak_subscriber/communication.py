@@ -8,8 +8,6 @@ import random
 
 from trytond import config
 from trytond.model import DeactivableMixin, Index, ModelSQL, ModelView, fields
-from trytond.pool import Pool
-from trytond.transaction import Transaction
 
 from .line import LINE_STATUSES
 
@@ -54,26 +52,21 @@ class SMS(ModelSQL, ModelView):
 
     @classmethod
     def queue(cls, party, text, reason, mobile=None):
-        "Queues a message and sends it after the transaction commits."
+        """Records a message and hands it to Tryton's task queue, which
+        sends it once the transaction has committed."""
         message, = cls.create([{
                     'party': party.id,
                     'mobile': mobile or party.mobile,
                     'text': text,
                     'reason': reason,
                     }])
-        Transaction().atexit(cls._send_later, Transaction().database.name,
-            message.id)
+        cls.__queue__.send([message])
         return message
-
-    @classmethod
-    def _send_later(cls, database_name, message_id):
-        with Transaction().start(database_name, 0):
-            Message = Pool().get(cls.__name__)
-            Message.send([Message(message_id)])
 
     @classmethod
     def send(cls, messages):
         backend = config.get('partak', 'sms_backend', default='log')
+        messages = cls.browse(messages)
         for message in messages:
             if message.state == 'sent':
                 continue

@@ -136,6 +136,20 @@ class Party(metaclass=PoolMeta):
                                 party=party.rec_name))
         super().write(*args)
 
+    def set_contact(self, type_, value):
+        """Replaces the value of the first contact mechanism of this type
+        (party's own setter refuses once one exists)."""
+        ContactMechanism = Pool().get('party.contact_mechanism')
+        current = [c for c in self.contact_mechanisms if c.type == type_]
+        if current and value:
+            if current[0].value != value:
+                ContactMechanism.write([current[0]], {'value': value})
+        elif current:
+            ContactMechanism.delete(current[:1])
+        elif value:
+            ContactMechanism.create([{
+                        'party': self.id, 'type': type_, 'value': value}])
+
     @classmethod
     def search_rec_name(cls, name, clause):
         domain = super().search_rec_name(name, clause)
