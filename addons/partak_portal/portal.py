@@ -42,7 +42,7 @@ class IPBlock(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._order = [('blocked_until', 'DESC')]
+        cls._order = [('blocked_until', 'DESC'), ('id', 'DESC')]
         cls._sql_indexes.add(Index(t, (t.ip_address, Index.Equality())))
 
     @classmethod
