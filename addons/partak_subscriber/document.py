@@ -87,6 +87,12 @@ class Document(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def default_channel():
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        agent = ModelData.get_id('partak_subscriber', 'group_partak_agent')
+        if agent in User.get_groups():
+            return 'agent'
         return 'staff'
 
     @classmethod
@@ -132,6 +138,17 @@ class Document(Workflow, ModelSQL, ModelView):
             History.log_event([l for p in to_open for l in p.lines],
                 gettext('partak_subscriber.msg_document_deadline_opened',
                     days=deadline_days()))
+        SMS = pool.get('partak.sms')
+        for document in documents:
+            party = document.subscriber
+            if party.mobile:
+                SMS.queue(party, gettext(
+                        'partak_subscriber.msg_sms_document_rejected',
+                        document=document.type_string,
+                        reason=document.reject_reason,
+                        days=deadline_days()),
+                    reason=gettext(
+                        'partak_subscriber.msg_sms_reason_document_rejected'))
 
     def get_rec_name(self, name):
         return '%s - %s' % (self.type_string, self.subscriber.rec_name)

@@ -185,6 +185,13 @@ class Party(metaclass=PoolMeta):
         cls.write(parties, {'internet_cut': True})
         History.log_event([l for p in parties for l in p.lines],
             note or gettext('partak_subscriber.msg_cut_documents'))
+        SMS = pool.get('partak.sms')
+        for party in parties:
+            if party.mobile:
+                SMS.queue(party,
+                    gettext('partak_subscriber.msg_sms_internet_cut'),
+                    reason=gettext(
+                        'partak_subscriber.msg_sms_reason_internet_cut'))
 
     @classmethod
     @ModelView.button

@@ -914,4 +914,36 @@ class SubscriberTestCase(TestCase):
         self.assertEqual(row.user, user1)
 
 
+    @with_transaction()
+    def test_document_sms_at_rejection_and_cut(self):
+        "The subscriber is told by SMS when a document is rejected and cut"
+        pool = Pool()
+        Document = pool.get('partak.document')
+        Party = pool.get('party.party')
+        SMS = pool.get('partak.sms')
+        party = self.create_party(contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '09121234567'}])])
+        self.create_line(party, '01132455123')
+        silent = self.create_party(name="No Mobile")
+        self.create_line(silent, '01132455124')
+
+        document = self.create_document(party, reject_reason="Blurred")
+        Document.reject([document])
+        Document.reject([self.create_document(silent, reject_reason="Old")])
+        messages = SMS.search([])
+        self.assertEqual([(m.party, m.mobile) for m in messages],
+            [(party, '09121234567')])
+        self.assertIn("Blurred", messages[0].text)
+        self.assertEqual(messages[0].reason, gettext(
+                'partak_subscriber.msg_sms_reason_document_rejected'))
+
+        Party.write([party, silent], {'document_deadline':
+                datetime.datetime.now() - datetime.timedelta(minutes=1)})
+        Party.cut_overdue_documents()
+        Party.cut_overdue_documents()
+        cut = SMS.search([('reason', '=', gettext(
+                        'partak_subscriber.msg_sms_reason_internet_cut'))])
+        self.assertEqual([m.party for m in cut], [party])
+
+
 del TestCase
