@@ -37,4 +37,6 @@ cat <<INFO
 INFO
 .venv/bin/trytond-cron -c "$TRYTOND_CONFIG" -d $DB >var/cron.log 2>&1 &
 trap 'kill %1 2>/dev/null' EXIT
-exec .venv/bin/trytond -c "$TRYTOND_CONFIG"
+# -d loads the database at start (trytond 8.0 answers "res.user" errors
+# to the first logins otherwise).
+exec .venv/bin/trytond -c "$TRYTOND_CONFIG" -d $DB

@@ -113,9 +113,14 @@ def load(database, generated=300):
 
         def group(xml_id):
             return ModelData.get_id('partak_subscriber', xml_id)
+        Lang = pool.get('ir.lang')
+        ConfigItem = pool.get('ir.module.config_wizard.item')
+        persian, = Lang.search([('code', '=', 'fa')])
         admin, = User.search([('login', '=', 'admin')])
         User.write([admin], {'companies': [('add', [company.id])],
-                'company': company.id, 'language': None})
+                'company': company.id, 'language': persian.id})
+        # The demo is configured: no set-up wizard at the first login.
+        ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
         staff = {}
         for login, name, xml_id in [
                 ('support', 'پشتیبانی فنی', 'group_partak_support'),
@@ -129,6 +134,7 @@ def load(database, generated=300):
                         'groups': [('add', [group(xml_id), party_group])],
                         'companies': [('add', [company.id])],
                         'company': company.id,
+                        'language': persian.id,
                         }])
 
         cities = {}
