@@ -168,7 +168,7 @@ def load(database, generated=300):
         History.write([first], {'date': gregorian(MANUAL_HISTORY[0][0]),
                 'note': 'کانورت اطلاعات اولیه'})
         History.create([{'line': line.id, 'status': status,
-                    'date': gregorian(day, 9 + i % 8, 4 * i)}
+                    'date': gregorian(day, 9, 4 * i)}
                 for i, (day, status) in enumerate(MANUAL_HISTORY[1:], 1)])
         Account.create([{'line': line.id, 'password': 'kamal2048'}])
 
