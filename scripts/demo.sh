@@ -32,7 +32,11 @@ cat <<INFO
       agent / partak-demo-staff (sees only the subscribers it registered)
   Customer portal:          http://localhost:$PORT/portal/
       1132455123 / partak-demo (کمال نصیری, complete profile)
-      32239700   / partak-demo (pishgaman ka, incomplete profile)
+      32239700   / partak-demo (pishgaman ka, incomplete profile; change
+                                 of service to «زمرد» = 6,791,233 Rial)
+      1132400001 / partak-demo (postpaid campaign: bills and charges)
+      1132400002 / partak-demo (service ends in two days)
+  Sandbox bank for payments:   served by the demo itself (/bank/sandbox)
 
 INFO
 .venv/bin/trytond-cron -c "$TRYTOND_CONFIG" -d $DB >var/cron.log 2>&1 &

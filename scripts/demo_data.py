@@ -256,7 +256,258 @@ def load(database, generated=300):
                     'می‌رسد.'},
                 ])
         Transaction().commit()
+    load_services(database)
+    load_network_and_payment(database)
     print('demo data loaded: %d subscribers' % (generated + 2))
+
+
+# ---------------------------------------------------------------------------
+# partak_services: accounting, catalogue, the manual's purchase history,
+# bills and campaign charges, wallet, static IP (SPEC §3.5, §3.6, §3.8)
+# ---------------------------------------------------------------------------
+# SPEC §3.5: services bought by کمال نصیری (date, catalogue key, channel, note)
+MANUAL_PURCHASES = [
+    ('1394/07/18', 'standard_1m', 'admin', 'کانورت اطلاعات اولیه'),
+    ('1394/08/19', 'standard_1m', 'agent', None),
+    ('1394/09/05', 'traffic_5g', 'online', None),
+    ('1394/09/15', 'traffic_1g_bonus', 'online', None),
+    ('1394/09/18', 'standard_1m', 'online', None),
+    ('1394/10/01', 'traffic_5g_bonus', 'online', None),
+    ('1394/10/19', 'standard_1m', 'online', None),
+    ('1394/11/21', 'standard_1m', 'online', None),
+    ]
+# SPEC §3.5: bills of a postpaid campaign subscriber
+# (start, end, catalogue key, days, amount, note)
+MANUAL_BILLS = [
+    ('1393/07/01', '1393/07/30', 'campaign', 30, 227_900, 'مهر ماه سال 1393'),
+    ('1393/08/01', '1393/08/30', 'campaign', 30, 227_900, 'آبان ماه سال 1393'),
+    ('1393/09/01', '1393/09/30', 'campaign', 30, 227_900, 'آذر ماه سال 1393'),
+    ('1393/10/01', '1393/10/30', 'campaign', 30, 227_900, 'دی ماه سال 1393'),
+    ('1393/11/01', '1393/11/29', 'campaign', 30, 227_900,
+        'بهمن ماه سال 1393'),
+    ('1393/12/01', '1393/12/29', 'campaign', 30, 227_900,
+        'اسفند ماه سال 1393'),
+    ] + [
+    ('1394/%02d/01' % m, '1394/%02d/%02d' % (m, 31 if m <= 6 else 30),
+        'festival', 31 if m <= 6 else 30, 222_166 if m <= 6 else 215_000,
+        '%s ماه سال 1394' % month)
+    for m, month in enumerate(['فروردین', 'اردیبهشت', 'خرداد', 'تیر',
+            'مرداد', 'شهریور', 'مهر', 'آبان', 'آذر', 'دی'], 1)]
+# SPEC §3.5: campaign charges (Jalali date-time), 5120 MB each
+MANUAL_CAMPAIGN_CHARGES = [
+    ('1393/05/19', 3, 20), ('1393/06/19', 3, 20), ('1393/07/20', 14, 33),
+    ('1393/08/19', 3, 20), ('1393/09/19', 3, 20), ('1393/10/05', 13, 43),
+    ('1393/10/30', 12, 1), ('1393/12/02', 12, 3), ('1393/12/19', 3, 20),
+    ('1394/01/01', 1, 16),
+    ]
+
+
+def load_services(database):
+    """Accounting set-up, the manual's catalogue and service history, when
+    partak_services is activated (run in its own transaction, retried for
+    the locks that Tryton takes at the start of a transaction)."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    with Transaction().start(database, 0):
+        Module = Pool().get('ir.module')
+        if not Module.search([('name', '=', 'partak_services'),
+                    ('state', '=', 'activated')]):
+            print('partak_services not activated: no services demo data')
+            return
+    from trytond.modules.partak_services.setup import run_in_transaction
+    run_in_transaction(database, _load_services,
+        context={'language': 'fa'})
+
+
+def _load_services():
+    from trytond.modules.partak_services.setup import (
+        create_demo_catalogue, setup_accounting)
+    from trytond.modules.partak_services.tools import GB, MB
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool()
+    Company = pool.get('company.company')
+    Party = pool.get('party.party')
+    Line = pool.get('partak.line')
+    City = pool.get('partak.city')
+    Centre = pool.get('partak.telecom_centre')
+    Account = pool.get('partak.internet.account')
+    WebUser = pool.get('web.user')
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    Order = pool.get('partak.order')
+    Period = pool.get('partak.service.period')
+    Bucket = pool.get('partak.traffic.bucket')
+    Move = pool.get('partak.traffic.move')
+    Bill = pool.get('partak.bill')
+    Charge = pool.get('partak.campaign.charge')
+    WalletMove = pool.get('partak.wallet.move')
+    StaticIP = pool.get('partak.static_ip')
+
+    company, = Company.search([], limit=1)
+    if Order.search([], limit=1):
+        print('services demo data already loaded')
+        return
+    with Transaction().set_context(company=company.id):
+        setup_accounting(company)
+        catalogue = create_demo_catalogue(company)
+
+        def product(key):
+            return catalogue[key].products[0]
+
+        # The accountant works with Tryton's invoices too.
+        accountants = User.search([('login', '=', 'accountant')])
+        if accountants:
+            User.write(accountants, {'groups': [('add', [
+                                ModelData.get_id('account',
+                                    'group_account')])]})
+
+        now = datetime.datetime.now()
+        # The manual's screens were taken on 1394/11/25 (dashboard): the
+        # running service is moved so that today looks like that day.
+        shift = now - gregorian('1394/11/25', 10, 0)
+
+        def order(party, line, key, date, channel, note=None, kind=None,
+                quantity=1):
+            "An imported purchase: applied on its date, no invoice."
+            template = catalogue[key]
+            kind = kind or {'plan': 'service'}.get(
+                template.partak_kind, template.partak_kind)
+            price = template.partak_price * quantity
+            record, = Order.create([{
+                        'party': party.id, 'line': line.id, 'kind': kind,
+                        'product': product(key).id, 'quantity': quantity,
+                        'price': price, 'vat': price * 9 // 100, 'fee': 0,
+                        'remaining_value': 0, 'wallet_used': 0,
+                        'payable': price + price * 9 // 100, 'surplus': 0,
+                        'state': 'applied', 'channel': channel,
+                        'paid_at': date, 'applied_at': date, 'note': note,
+                        }])
+            return record
+
+        # کمال نصیری: the manual's purchase history (SPEC §3.5)
+        kamal, = Party.search([('name', '=', 'کمال نصیری')], limit=1)
+        line, = Line.search([('phone', '=', '1132455123')])
+        period, to_end = None, []
+        for day, key, channel, note in MANUAL_PURCHASES:
+            date = gregorian(day, 14, 9) if day == '1394/11/21' else \
+                gregorian(day, 10, 30)
+            record = order(kamal, line, key, date, channel, note)
+            template = catalogue[key]
+            if template.partak_kind == 'plan':
+                if day == '1394/11/21':
+                    # 1394/11/21 14:09 → 1394/12/21 13:42, shifted to today
+                    period = Period.new_period(line, product(key),
+                        date + shift, order=record,
+                        paid_amount=record.price, channel=channel,
+                        end=gregorian('1394/12/21', 13, 42) + shift)
+                else:
+                    period = Period.new_period(line, product(key), date,
+                        order=record, paid_amount=record.price,
+                        channel=channel, note=note)
+                    to_end.append(period)
+            else:
+                Bucket.add(period, 'pack', template.volume_bytes
+                    * (100 + template.bonus_percent) // 100,
+                    name=template.name, order=record, date=date)
+            Order.write([record], {'period': period.id})
+        for ended in to_end:
+            Period.end_periods([ended], date=ended.end)
+        # 4.24 GB left of the 5 GB (dashboard)
+        period.consume(5 * GB - int(4.24 * GB), date=now,
+            note='مصرف 1394/11/21 تا 1394/11/25')
+        WalletMove.credit(kamal, 150_000, reason='deposit',
+            note='واریز به بانک مجازی')
+        StaticIP.create([{'address': '85.9.70.25', 'route': '85.9.70.24/29',
+                    'line': line.id, 'product': product('static_ip').id,
+                    'start': gregorian('1393/11/16'),
+                    'end': now + datetime.timedelta(days=20)}])
+
+        # pishgaman ka: فیروزه paid 2,000,000, 352 days left (SPEC §3.8)
+        pishgaman, = Party.search([('name', '=', 'pishgaman ka')], limit=1)
+        line2, = Line.search([('phone', '=', '32239700')])
+        start = now + datetime.timedelta(days=352, hours=6) - \
+            datetime.timedelta(days=365)
+        record = order(pishgaman, line2, 'firouzeh', start, 'online')
+        firouzeh = Period.new_period(line2, product('firouzeh'), start,
+            order=record, paid_amount=2_000_000, channel='online')
+        Order.write([record], {'period': firouzeh.id})
+
+        sari, = City.search([('name', '=', 'ساری')], limit=1)
+        centre, = Centre.search([('city', '=', sari.id)], limit=1)
+
+        def subscriber(name, phone, code):
+            party, = Party.create([{'name': name,
+                        'subscriber_kind': 'person', 'national_code': code,
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'mobile',
+                                        'value': '0911%s' % phone[-7:]}])],
+                        }])
+            line, = Line.create([{'phone': phone, 'subscriber': party.id,
+                        'city': sari.id, 'centre': centre.id,
+                        'status': 'in_service'}])
+            Account.create([{'line': line.id}])
+            WebUser.create([{'party': party.id,
+                        'password_hash': WebUser.hash_password(
+                            DEMO_PASSWORD)}])
+            return party, line
+
+        # A postpaid campaign subscriber: the bills and campaign charges of
+        # the manual (SPEC §3.5), and the festival plan running now.
+        reza, line3 = subscriber('رضا کریمی', '1132400001',
+            national_code(random.Random(4)))
+        campaign = Period.new_period(line3, product('campaign'),
+            gregorian('1393/04/19', 3, 20), channel='admin',
+            end=gregorian('1394/01/01', 0, 0), state='ended')
+        festival = Period.new_period(line3, product('festival'),
+            gregorian('1394/01/01', 0, 0), channel='admin',
+            end=gregorian('1394/11/01', 0, 0), state='ended')
+        bucket = Bucket.add(campaign, 'campaign', 0, name=catalogue[
+                'campaign'].name, date=campaign.start)
+        for day, hour, minute in MANUAL_CAMPAIGN_CHARGES:
+            date = gregorian(day, hour, minute)
+            Move.create([{'bucket': bucket.id, 'kind': 'credit',
+                        'bytes': 5120 * MB, 'date': date}])
+            Charge.create([{'period': campaign.id, 'date': date,
+                        'bytes': 5120 * MB, 'result': 'applied'}])
+        Period.end_periods([campaign, festival])
+        for start, end, key, days, amount, note in MANUAL_BILLS:
+            Bill.create([{'period': (campaign if key == 'campaign'
+                            else festival).id, 'line': line3.id,
+                        'start': gregorian(start).date(),
+                        'end': gregorian(end).date(),
+                        'days': days, 'amount': amount, 'note': note}])
+        Period.new_period(line3, product('festival'),
+            now - datetime.timedelta(days=10), channel='admin')
+
+        # A subscriber whose service ends in two days, bought online today
+        # (a real pre-invoice, payment and posted invoice).
+        maryam, line4 = subscriber('مریم احمدی', '1132400002',
+            national_code(random.Random(5)))
+        record = Order.quote(maryam, line4, 'service',
+            product('standard_1m'))
+        Order.settle(record, record.payable, 'DEMO-BANK-1')
+        record = Order(record.id)
+        end = now + datetime.timedelta(days=2, hours=3)
+        Period.write([record.period], {
+                'start': end - datetime.timedelta(days=30), 'end': end})
+    print('services demo data loaded: catalogue of %d items; logins '
+        '1132400001 (postpaid campaign) and 1132400002 (service ends in '
+        'two days), password %s' % (len(catalogue), DEMO_PASSWORD))
+
+
+def load_network_and_payment(database):
+    "The sandbox bank and the manual's usage sessions (SPEC §3.6)."
+    from trytond.modules.partak_payment.demo import load_payment
+    from trytond.modules.partak_usage.demo import load_usage
+    from trytond.transaction import Transaction
+
+    with Transaction().start(database, 0, context={'language': 'fa'}):
+        load_payment()
+        load_usage()
+        Transaction().commit()
 
 
 def main():
@@ -275,3 +526,4 @@ def main():
 
 if __name__ == '__main__':
     main()
+

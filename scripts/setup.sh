@@ -11,6 +11,10 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 [ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
+# RADIUS (partak_usage): FreeRADIUS 3 with its PostgreSQL driver, radclient
+command -v freeradius >/dev/null || need_apt+=(freeradius)
+[ -f /usr/lib/freeradius/rlm_sql_postgresql.so ] || need_apt+=(freeradius-postgresql)
+command -v radclient >/dev/null || need_apt+=(freeradius-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== apt: ${need_apt[*]}"
     SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -203,7 +203,7 @@ def portal(tmp_path_factory):
             out.write('\n$ trytond\n')
             out.flush()
             process = subprocess.Popen(
-                [venv_bin('trytond'), '-c', str(config)],
+                [venv_bin('trytond'), '-c', str(config), '-d', database],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         base_url = 'http://127.0.0.1:%d' % port
         wait_for_server(base_url + '/portal/login', process, log)

@@ -2,4 +2,4 @@
 # this repository contains the full copyright notices and license terms.
 
 # The portal's HTTP routes are registered on trytond's WSGI app on import.
-from . import routes  # noqa: F401
+from . import routes, routes_services, routes_usage  # noqa: F401

@@ -79,3 +79,19 @@ def parse_jalali_date(text):
 def amount(value):
     "Integer Rials with thousands separators: 6,791,233"
     return '{:,}'.format(int(value or 0))
+
+
+def jalali_local(value):
+    "1394/11/24 00:43 of a date-time already in the ISP's time zone."
+    if not value:
+        return ''
+    d = jdatetime.date.fromgregorian(date=value.date())
+    return '%04d/%02d/%02d %02d:%02d' % (d.year, d.month, d.day, value.hour,
+        value.minute)
+
+
+def gigabytes(value):
+    "4.24 (GB, 1 GB = 1024 MB): traffic as the dashboard shows it."
+    if value is None:
+        return None
+    return '%.2f' % (value / 1024 ** 3)

@@ -46,6 +46,8 @@ def environment():
     env.filters['jdatetime'] = jalali.jalali_datetime
     env.filters['jlong'] = jalali.jalali_long
     env.filters['amount'] = jalali.amount
+    env.filters['jlocal'] = jalali.jalali_local
+    env.globals['gigabytes'] = jalali.gigabytes
     return env
 
 

@@ -1,0 +1,539 @@
+# This file is part of Partak.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Online payments of orders through bank gateways.
+
+The portal's flow (SPEC §3.1, §3.9):
+
+    url = Payment.start(order, gateway, callback_url)   # pre-invoice "Pay"
+    -> the browser goes to ``url`` (the bank's page)
+    -> the bank sends the browser back to ``callback_url``
+    payment = Payment.handle_callback(payment_id, params)  # return page
+    -> payment.state: 'paid' (order settled), 'failed', or still
+       'redirected' (the bank has not confirmed yet)
+
+``handle_callback`` never trusts the callback: it asks the bank (an HTTP
+call, server to server) whether this payment's token was paid for exactly
+this payment's amount, and only then calls
+``Order.settle(order, amount, reference)``.  The payment row is locked and
+its state moves only forward (pending -> redirected -> paid | failed), so a
+repeated, reordered or forged callback applies nothing more.  Every
+attempt is kept, successful or not."""
+import collections
+import datetime
+import hmac
+import logging
+import threading
+import time
+
+from sql import Literal
+from sql.conditionals import Coalesce
+
+from trytond import config
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
+    sequence_ordered)
+from trytond.model.exceptions import AccessError
+from trytond.exceptions import UserError
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, TransactionError
+
+from .gateways import base
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_TYPES = [
+    ('sandbox', "Sandbox"),
+    ]
+PAYMENT_STATES = [
+    ('pending', "Pending"),
+    ('redirected', "At the Bank"),
+    ('paid', "Paid"),
+    ('failed', "Failed"),
+    ]
+OPEN_STATES = {'pending', 'redirected'}
+
+
+class _VerifiedMemo:
+    """The bank's positive answers, kept for a while in this process.
+
+    Tryton restarts a transaction from the start when it must take a lock
+    first (the invoice sequence, the journal period, ...), and the restart
+    happens after the bank was asked: without this memo every restart would
+    verify again.  A confirmation of one token for one amount stays true,
+    so it is reused; refusals are never kept."""
+    ttl = 3600
+    size = 1024
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._answers = collections.OrderedDict()
+
+    @staticmethod
+    def key(payment):
+        return (Transaction().database.name, payment.gateway.id,
+            payment.token, payment.amount)
+
+    def get(self, payment):
+        now = time.monotonic()
+        with self._lock:
+            item = self._answers.get(self.key(payment))
+            if item and now - item[0] < self.ttl:
+                return item[1]
+        return None
+
+    def put(self, payment, result):
+        with self._lock:
+            self._answers[self.key(payment)] = (time.monotonic(), result)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
+_verified = _VerifiedMemo()
+
+
+def run_with_locks(func, *args, **kwargs):
+    """Runs func in a new transaction of the current database, restarted
+    with the locks it asks for (as trytond's routes and cron do), and
+    commits it."""
+    extras = {}
+    while True:
+        with Transaction().new_transaction(**extras) as transaction:
+            try:
+                result = func(*args, **kwargs)
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+            return result
+
+
+class PaymentError(UserError):
+    "A payment that cannot be started or a callback that cannot be read."
+
+
+def format_rials(amount):
+    "6791233 -> '6,791,233' (the manual's thousands separators)."
+    return '{:,}'.format(int(amount or 0))
+
+
+class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
+        ModelView):
+    """A bank gateway the subscriber may choose on the pre-invoice
+    (درگاه پرداخت).  ``type`` selects the adapter (gateways/<type>.py); the
+    merchant id, terminal and credentials are what that bank issued to the
+    company."""
+    __name__ = 'partak.payment.gateway'
+    __string__ = "Bank Gateway"
+    name = fields.Char("Name", required=True,
+        help="The bank's name as the subscriber sees it.")
+    type = fields.Selection(GATEWAY_TYPES, "Type", required=True)
+    type_string = type.translated('type')
+    company = fields.Many2One('company.company', "Company", required=True,
+        ondelete='CASCADE')
+    merchant_id = fields.Char("Merchant ID",
+        help="The merchant / acceptor code the bank issued (MerchantID, "
+        "merchant key, API key).")
+    terminal_id = fields.Char("Terminal ID",
+        help="The terminal number (Saman/SEP, Mellat).")
+    username = fields.Char("Username",
+        help="User name of the bank's web service, when it asks one.")
+    password = fields.Char("Password",
+        help="Password of the bank's web service, when it asks one.")
+    secret_key = fields.Char("Secret Key",
+        help="Signing or encryption key, when the bank uses one.")
+    logo = fields.Binary("Logo")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('company')
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_type():
+        return 'sandbox'
+
+    def adapter(self):
+        "The bank adapter (gateways.base.Gateway) of this gateway."
+        try:
+            return base.for_record(self)
+        except KeyError:
+            raise PaymentError(gettext(
+                    'partak_payment.msg_gateway_no_adapter',
+                    gateway=self.rec_name, type=self.type))
+
+
+class Payment(ModelSQL, ModelView):
+    """One attempt to pay an order through a bank (پرداخت اینترنتی).  Every
+    attempt is kept, successful or failed, with the bank's token and
+    reference; the portal's "financial operations" page lists them."""
+    __name__ = 'partak.payment'
+    __string__ = "Payment"
+    order = fields.Many2One('partak.order', "Order", required=True,
+        readonly=True, ondelete='RESTRICT')
+    party = fields.Many2One('party.party', "Subscriber", required=True,
+        readonly=True, ondelete='RESTRICT')
+    company = fields.Many2One('company.company', "Company", required=True,
+        readonly=True, ondelete='RESTRICT')
+    gateway = fields.Many2One('partak.payment.gateway', "Bank",
+        required=True, readonly=True, ondelete='RESTRICT')
+    amount = fields.Integer("Amount", required=True, readonly=True,
+        help="Rials asked from the bank: the order's payable amount.")
+    state = fields.Selection(PAYMENT_STATES, "State", required=True,
+        readonly=True, sort=False)
+    state_string = state.translated('state')
+    token = fields.Char("Token", readonly=True, strip=False,
+        help="The bank's token for this payment (authority, trackId).")
+    reference = fields.Char("Reference", readonly=True,
+        help="The bank's reference (trace) number of a successful payment.")
+    bank_code = fields.Char("Bank Answer Code", readonly=True)
+    message = fields.Text("Message", readonly=True)
+    callback_url = fields.Char("Callback URL", readonly=True, strip=False)
+    redirect_url = fields.Char("Bank URL", readonly=True, strip=False)
+    created = fields.Function(fields.Timestamp("Created"), 'get_created',
+        searcher='search_created')
+    redirected_at = fields.DateTime("Sent to Bank", readonly=True)
+    verified_at = fields.DateTime("Verified At", readonly=True)
+    callback_count = fields.Integer("Callbacks", readonly=True,
+        help="How many times the bank's callback reached us.")
+    last_callback_at = fields.DateTime("Last Callback", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        cls._sql_constraints += [
+            ('gateway_token_unique', Unique(t, t.gateway, t.token),
+                'partak_payment.msg_payment_token_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range())),
+                Index(t, (t.order, Index.Range())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(list(OPEN_STATES))),
+                })
+        cls.__access__.add('company')
+        cls._buttons.update({
+                'check': {
+                    'invisible': Eval('state') != 'redirected',
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_state():
+        return 'pending'
+
+    @staticmethod
+    def default_callback_count():
+        return 0
+
+    def get_rec_name(self, name):
+        return '%s — %s (%s)' % (
+            self.order.rec_name if self.order else '',
+            format_rials(self.amount), self.state_string)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
+            'not ') else 'OR'
+        return [bool_op,
+            ('order.rec_name', *clause[1:]),
+            ('reference', *clause[1:]),
+            ('token', *clause[1:]),
+            ]
+
+    def get_created(self, name):
+        return self.create_date
+
+    @classmethod
+    def search_created(cls, name, clause):
+        return [('create_date', *clause[1:])]
+
+    @classmethod
+    def order_created(cls, tables):
+        table, _ = tables[None]
+        return [table.create_date]
+
+    @classmethod
+    def delete(cls, payments):
+        # Every attempt is kept (SPEC §3.9: all payments, successful and
+        # failed, with bank, reference and status).
+        for payment in payments:
+            raise AccessError(gettext('partak_payment.msg_payment_delete',
+                    payment=payment.rec_name))
+        super().delete(payments)
+
+    @classmethod
+    def copy(cls, payments, default=None):
+        if payments:
+            raise AccessError(gettext('partak_payment.msg_payment_copy'))
+        return super().copy(payments, default=default)
+
+    # -- the flow -----------------------------------------------------------
+
+    @classmethod
+    def start(cls, order, gateway, callback_url):
+        """Starts paying ``order`` (a partak.order in state 'quoted', not
+        expired, with ``payable`` > 0) through ``gateway`` (a
+        partak.payment.gateway) and returns the URL of the bank's page
+        where the browser must be redirected.
+
+        ``callback_url`` is where the bank sends the payer back; the
+        placeholder ``%(payment)s`` (or ``{payment}``) in it is replaced
+        with the new payment's id, e.g.
+        ``https://host/portal/payment/return/%(payment)s``.  A path without
+        a host gets the host of the current HTTP request.
+
+        Raises PaymentError (a UserError with a translated message) when
+        the order cannot be paid or the bank refuses the request; in the
+        latter case the failed attempt is saved in the transaction
+        (commit it to keep it)."""
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Gateway = pool.get('partak.payment.gateway')
+        order = Order(int(order))
+        gateway = Gateway(int(gateway))
+        now = datetime.datetime.now()
+        if order.state != 'quoted':
+            raise PaymentError(gettext('partak_payment.msg_order_not_payable',
+                    order=order.number))
+        if order.expires and order.expires <= now:
+            raise PaymentError(gettext('partak_payment.msg_order_expired',
+                    order=order.number))
+        if not order.payable or order.payable <= 0:
+            raise PaymentError(gettext(
+                    'partak_payment.msg_order_nothing_to_pay',
+                    order=order.number))
+        if not gateway.active:
+            raise PaymentError(gettext(
+                    'partak_payment.msg_gateway_inactive',
+                    gateway=gateway.rec_name))
+        adapter = gateway.adapter()
+        payment = cls(order=order, party=order.party,
+            company=order.company or gateway.company, gateway=gateway,
+            amount=int(order.payable), state='pending', callback_count=0)
+        payment.save()
+        url = str(callback_url)
+        for placeholder in ('%(payment)s', '{payment}'):
+            url = url.replace(placeholder, str(payment.id))
+        url = base.absolute_url(url)
+        payment.callback_url = url
+        try:
+            redirect_url = adapter.request(payment, url)
+        except base.GatewayError as error:
+            logger.warning("bank request of payment %s failed: %s",
+                payment.id, error)
+            payment.state = 'failed'
+            payment.message = gettext(
+                'partak_payment.msg_bank_request_failed',
+                gateway=gateway.rec_name)
+            payment.save()
+            raise PaymentError(payment.message)
+        if not payment.token:
+            raise ValueError("%s.request() set no token" % type(adapter))
+        payment.state = 'redirected'
+        payment.redirect_url = redirect_url
+        payment.redirected_at = datetime.datetime.now()
+        payment.save()
+        return redirect_url
+
+    @classmethod
+    def handle_callback(cls, payment_id, params):
+        """Handles the bank's callback for the payment ``payment_id`` (the
+        id in the callback URL) with ``params`` (the query / form values
+        the bank sent, a mapping) and returns the payment.
+
+        The callback is checked against the payment's token (a callback
+        carrying another token changes nothing), then the bank is asked —
+        server to server — whether the payment was made for exactly
+        ``payment.amount``.  On success the payment becomes 'paid' and
+        ``Order.settle(order, amount, reference)`` runs, once; on a final
+        refusal it becomes 'failed' and nothing is applied; when the bank
+        has not decided or cannot be reached it stays 'redirected'.  A
+        payment already 'paid' or 'failed' is returned unchanged: replayed
+        callbacks apply nothing.  ``payment.message`` tells the outcome in
+        the context's language.
+
+        Locks the payment and order rows (Tryton restarts the transaction
+        with the locks taken: call it early in a transaction that trytond
+        manages, as in a route with ``with_transaction``).  Raises
+        PaymentError when no payment has this id."""
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Party = pool.get('party.party')
+        try:
+            payment_id = int(payment_id)
+        except (TypeError, ValueError):
+            raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
+        params = dict(params or {})
+        cls.lock([payment_id])
+        if not cls._count_callback(payment_id):
+            raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
+        payment = cls(payment_id)
+        if payment.state not in OPEN_STATES:
+            # Replayed or late callback: the outcome is already decided.
+            return payment
+        adapter = payment.gateway.adapter()
+        token = adapter.callback_token(params)
+        if (payment.state != 'redirected' or not payment.token or not token
+                or not hmac.compare_digest(
+                    token.encode('utf-8'), payment.token.encode('utf-8'))):
+            logger.warning("refused callback for payment %s: token %r",
+                payment.id, (token or '')[:64])
+            return payment
+        # Order.settle locks the order (and the party when it debits the
+        # wallet): take the locks now so that the transaction restarts, if
+        # it must, before the bank is called rather than after.
+        Order.lock([payment.order])
+        Party.lock([payment.party])
+        cls._verify(payment, adapter, params)
+        return payment
+
+    @classmethod
+    @ModelView.button
+    def check(cls, payments):
+        """Back office: asks the bank again about payments still at the
+        bank (a lost callback, a bank that did not answer)."""
+        for payment in payments:
+            if payment.state == 'redirected':
+                cls.handle_callback(payment.id, {'token': payment.token})
+
+    def abandoned(self, now=None):
+        """Whether the payer was sent to the bank longer ago than [partak]
+        payment_abandon_minutes (default 60): a payment the bank still
+        calls unpaid then fails."""
+        minutes = config.getint('partak', 'payment_abandon_minutes',
+            default=60)
+        now = now or datetime.datetime.now()
+        return bool(self.redirected_at and now - self.redirected_at
+            > datetime.timedelta(minutes=minutes))
+
+    @classmethod
+    def check_open(cls):
+        """Cron: asks the bank about the payments still 'redirected' [partak]
+        payment_check_minutes (default 5) after the payer was sent there —
+        the payer paid and closed the browser, or the bank did not answer —
+        and settles them, or fails them once abandoned.  Each payment is
+        handled in its own transaction."""
+        minutes = config.getint('partak', 'payment_check_minutes', default=5)
+        since = datetime.datetime.now() - datetime.timedelta(minutes=minutes)
+        payments = cls.search([
+                ('state', '=', 'redirected'),
+                ('redirected_at', '<', since),
+                ], order=[('redirected_at', 'ASC'), ('id', 'ASC')],
+            limit=200)
+        todo = [(p.id, p.token) for p in payments]
+        for payment_id, token in todo:
+            try:
+                run_with_locks(cls.handle_callback, payment_id,
+                    {'token': token})
+            except Exception:
+                logger.exception("check of payment %s failed", payment_id)
+
+    @classmethod
+    def _count_callback(cls, payment_id):
+        """Counts one callback.  Being the transaction's first write, it
+        also serialises concurrent callbacks on SQLite, which has no row
+        locks.  Returns False when the payment does not exist."""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.update(
+                [table.callback_count, table.last_callback_at],
+                [Coalesce(table.callback_count, Literal(0)) + 1,
+                    datetime.datetime.now()],
+                where=table.id == payment_id))
+        # Whatever was read before this write may be stale.
+        transaction.counter += 1
+        return bool(cursor.rowcount)
+
+    @classmethod
+    def _verify(cls, payment, adapter, params):
+        "Asks the bank and applies its answer to an open payment."
+        pool = Pool()
+        Order = pool.get('partak.order')
+        WalletMove = pool.get('partak.wallet.move')
+        result = _verified.get(payment)
+        if result is None:
+            result = adapter.verify(payment, params)
+            if result.ok and result.final:
+                _verified.put(payment, result)
+        now = datetime.datetime.now()
+        payment.bank_code = result.code or None
+        if result.ok and result.amount == payment.amount and result.reference:
+            payment.state = 'paid'
+            payment.reference = result.reference
+            payment.verified_at = now
+            payment.message = None
+            payment.save()
+            order = Order(payment.order.id)
+            was_quoted = order.state == 'quoted'
+            applied = Order.settle(order, payment.amount, payment.reference)
+            order = Order(order.id)
+            if not applied and not was_quoted:
+                # The order was settled meanwhile (paid twice from two
+                # tabs) or cancelled: settle leaves it alone, so the money
+                # received goes to the panel credit.
+                WalletMove.credit(payment.party, payment.amount,
+                    reason='payment', order=order,
+                    payment=payment.reference,
+                    note=gettext('partak_payment.msg_wallet_note_payment',
+                        payment=str(payment.id), order=order.number)[:250])
+            if applied and order.state == 'applied':
+                message = 'partak_payment.msg_payment_paid_applied'
+            elif applied:
+                message = 'partak_payment.msg_payment_paid'
+            else:
+                message = 'partak_payment.msg_payment_paid_credited'
+            payment.message = gettext(message, order=order.number,
+                reference=payment.reference,
+                amount=format_rials(payment.amount))
+            payment.save()
+            logger.info("payment %s paid (reference %s), order %s %s",
+                payment.id, payment.reference, order.number,
+                'settled' if applied else 'not settled')
+        elif result.ok:
+            # The bank confirms something else than what we asked: never
+            # apply it; the back office sorts it out with the bank.
+            payment.state = 'failed'
+            payment.verified_at = now
+            payment.reference = result.reference
+            payment.message = gettext(
+                'partak_payment.msg_payment_amount_mismatch',
+                bank_amount=format_rials(result.amount or 0),
+                amount=format_rials(payment.amount))
+            payment.save()
+            logger.error("payment %s: bank confirmed %s instead of %s",
+                payment.id, result.amount, payment.amount)
+        elif not result.final and (result.code == base.UNREACHABLE
+                or not payment.abandoned(now)):
+            payment.message = gettext(
+                'partak_payment.msg_payment_not_confirmed',
+                reason=result.message or result.code)
+            payment.save()
+        elif not result.final:
+            # The bank still says "not paid" long after the payer was sent
+            # there: the payer gave up.
+            payment.state = 'failed'
+            payment.verified_at = now
+            payment.message = gettext(
+                'partak_payment.msg_payment_abandoned',
+                reason=result.message or result.code)
+            payment.save()
+        else:
+            payment.state = 'failed'
+            payment.verified_at = now
+            payment.message = gettext('partak_payment.msg_payment_failed',
+                reason=result.message or result.code)
+            payment.save()
+            logger.info("payment %s failed: %s %s", payment.id,
+                result.code, result.message)

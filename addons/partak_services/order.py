@@ -1,0 +1,675 @@
+# This file is part of Partak.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Orders: the pre-invoice (quote) with its frozen amounts, its payment
+(bank, wallet or staff), and its application, exactly once, followed by a
+posted customer invoice."""
+import datetime
+import logging
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.pool import Pool
+from trytond.pyson import Eval, If, In
+from trytond.transaction import Transaction, without_check_access
+
+from . import pricing
+from .ledger import CHANNELS
+from .tools import company_context, now, setting
+
+logger = logging.getLogger(__name__)
+
+ORDER_KINDS = [
+    ('service', "Service"),
+    ('traffic', "Traffic"),
+    ('timed_traffic', "Timed Traffic"),
+    ('change', "Change of Service"),
+    ('static_ip', "Static IP"),
+    ]
+ORDER_STATES = [
+    ('quoted', "Pre-invoice"),
+    ('paid', "Paid"),
+    ('applied', "Applied"),
+    ('cancelled', "Cancelled"),
+    ]
+KIND_PRODUCT = {
+    'service': 'plan',
+    'change': 'plan',
+    'traffic': 'traffic',
+    'timed_traffic': 'timed_traffic',
+    'static_ip': 'static_ip',
+    }
+_quoted = {'readonly': Eval('state') != 'quoted'}
+_frozen = {'readonly': True}
+
+
+class Order(ModelSQL, ModelView):
+    "A purchase of a service, traffic or static IP (پیش فاکتور / سفارش)."
+    __name__ = 'partak.order'
+    _rec_name = 'number'
+    number = fields.Char("Number", readonly=True)
+    company = fields.Many2One('company.company', "Company", required=True,
+        states=_quoted)
+    party = fields.Many2One('party.party', "Subscriber", required=True,
+        states=_quoted, ondelete='RESTRICT',
+        context={'company': Eval('company', -1)}, depends={'company'})
+    line = fields.Many2One('partak.line', "Line", required=True,
+        states=_quoted, ondelete='RESTRICT',
+        domain=[If(Eval('party'), ('subscriber', '=', Eval('party', -1)),
+                ())])
+    kind = fields.Selection(ORDER_KINDS, "Kind", required=True,
+        states=_quoted)
+    kind_string = kind.translated('kind')
+    product = fields.Many2One('product.product', "Item", required=True,
+        states=_quoted, ondelete='RESTRICT',
+        context={'company': Eval('company', -1)}, depends={'company'},
+        domain=[
+            If(In(Eval('kind'), ['service', 'change']),
+                ('partak_kind', '=', 'plan'),
+                ('partak_kind', '=', Eval('kind'))),
+            ])
+    quantity = fields.Integer("Quantity", required=True, states=_quoted,
+        help="Months for a static IP, else 1.")
+    price = fields.Integer("Price (Rial)", states=_frozen)
+    vat = fields.Integer("VAT (Rial)", states=_frozen)
+    fee = fields.Integer("Subscription Fee (Rial)", states=_frozen)
+    replaced_period = fields.Many2One('partak.service.period',
+        "Active Service", readonly=True, ondelete='RESTRICT',
+        help="The service that a change replaces.")
+    remaining_value = fields.Integer("Remaining Value (Rial)", states=_frozen)
+    wallet_used = fields.Integer("Panel Credit Used (Rial)", states=_frozen)
+    payable = fields.Integer("Amount Payable (Rial)", states=_frozen)
+    surplus = fields.Integer("Surplus to Wallet (Rial)", states=_frozen)
+    use_wallet = fields.Boolean("Use Panel Credit", states=_quoted)
+    state = fields.Selection(ORDER_STATES, "State", required=True,
+        readonly=True)
+    state_string = state.translated('state')
+    channel = fields.Selection(CHANNELS, "Channel", required=True,
+        states=_quoted)
+    channel_string = channel.translated('channel')
+    created_by = fields.Many2One('res.user', "Created By", readonly=True)
+    expires = fields.DateTime("Valid Until", readonly=True)
+    paid_at = fields.DateTime("Paid At", readonly=True)
+    payment_reference = fields.Char("Payment Reference", readonly=True)
+    applied_at = fields.DateTime("Applied At", readonly=True)
+    period = fields.Many2One('partak.service.period', "Service Period",
+        readonly=True, ondelete='RESTRICT')
+    invoice = fields.Many2One('account.invoice', "Invoice", readonly=True,
+        ondelete='RESTRICT')
+    note = fields.Char("Note")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('number_unique', Unique(t, t.number),
+                'partak_services.msg_order_number_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range())),
+                Index(t, (t.line, Index.Range())),
+                Index(t, (t.state, Index.Equality())),
+                })
+        cls._buttons.update({
+                'mark_paid': {
+                    'invisible': Eval('state') != 'quoted',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': Eval('state') != 'quoted',
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_state():
+        return 'quoted'
+
+    @staticmethod
+    def default_quantity():
+        return 1
+
+    @staticmethod
+    def default_kind():
+        return 'service'
+
+    @staticmethod
+    def default_use_wallet():
+        return True
+
+    @staticmethod
+    def default_channel():
+        return 'admin'
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @fields.depends('party', 'line')
+    def on_change_party(self):
+        if self.party and (
+                not self.line or self.line.subscriber != self.party):
+            lines = self.party.lines
+            self.line = lines[0] if len(lines) == 1 else None
+
+    @fields.depends('line', 'party')
+    def on_change_line(self):
+        if self.line and not self.party:
+            self.party = self.line.subscriber
+
+    def get_rec_name(self, name):
+        return self.number or str(self.id)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return ['OR', ('number',) + tuple(clause[1:]),
+            ('party.rec_name',) + tuple(clause[1:]),
+            ('line.phone',) + tuple(clause[1:])]
+
+    # Quote ---------------------------------------------------------------
+
+    @classmethod
+    def quote(cls, party, line, kind, product, quantity=1, channel='online',
+            use_wallet=True, note=None):
+        """The pre-invoice: validates the purchase (product sold online for
+        'online', kind matches the product, line belongs to party), computes
+        and freezes the amounts, numbers it.  `product` may be a template."""
+        if getattr(product, '__name__', None) == 'product.template':
+            product = product.products[0]
+        order, = cls.create([{
+                    'party': party.id,
+                    'line': line.id,
+                    'kind': kind,
+                    'product': product.id,
+                    'quantity': quantity or 1,
+                    'channel': channel,
+                    'use_wallet': use_wallet,
+                    'note': note,
+                    }])
+        return order
+
+    @classmethod
+    def _compute_amounts(cls, values):
+        "Fills the frozen amounts of a new order's values."
+        pool = Pool()
+        Party = pool.get('party.party')
+        Line = pool.get('partak.line')
+        Product = pool.get('product.product')
+        Period = pool.get('partak.service.period')
+        party = Party(values['party'])
+        line = Line(values['line'])
+        product = Product(values['product'])
+        template = product.template
+        kind = values.get('kind') or 'service'
+        channel = values.get('channel') or 'admin'
+        quantity = values.get('quantity') or 1
+        if kind not in KIND_PRODUCT:
+            raise ValidationError(gettext('partak_services.msg_order_kind',
+                    kind=kind))
+        if line.subscriber != party:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_line_party',
+                    line=line.rec_name, party=party.rec_name))
+        if template.partak_kind != KIND_PRODUCT[kind] or not product.active:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_product_kind',
+                    product=product.rec_name, kind=kind))
+        if channel == 'online' and not template.sold_online:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_not_online',
+                    product=product.rec_name))
+        if kind != 'static_ip' and quantity != 1:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_quantity'))
+        if quantity < 1:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_quantity'))
+        Period.update_lines([line])
+        active = Line(line.id).active_period
+        if kind in {'change', 'traffic', 'timed_traffic'} and not active:
+            if not (kind != 'change' and Line(line.id).reserve_periods):
+                raise ValidationError(gettext(
+                        'partak_services.msg_order_no_active_period',
+                        line=line.rec_name))
+        if kind == 'change' and active.product == product:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_change_same',
+                    product=product.rec_name))
+        if kind in {'service', 'change'} and template.billing == 'postpaid':
+            price = 0
+        else:
+            price = template.partak_price * quantity
+        vat = pricing.vat_amount(price, template.partak_vat_rate)
+        fee = (template.subscription_fee or 0) if kind in {
+            'service', 'change'} else 0
+        remaining = 0
+        if kind == 'change':
+            remaining = active.remaining_value
+            values['replaced_period'] = active.id
+        due = price + vat + fee - remaining
+        wallet = 0
+        if values.get('use_wallet', True):
+            wallet = pricing.wallet_to_use(due, party.wallet_balance or 0)
+        payable, surplus = pricing.change_payable(
+            price, vat, fee, remaining, wallet)
+        values.update({
+                'price': price, 'vat': vat, 'fee': fee,
+                'remaining_value': remaining, 'wallet_used': wallet,
+                'payable': payable, 'surplus': surplus,
+                'quantity': quantity,
+                })
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        vlist = [v.copy() for v in vlist]
+        validity = datetime.timedelta(
+            minutes=setting('order_validity_minutes', 60))
+        with company_context() as company, without_check_access():
+            sequence = Sequence(
+                ModelData.get_id('partak_services', 'sequence_order'))
+            for values in vlist:
+                if not values.get('company') and company:
+                    values['company'] = company.id
+                values.setdefault('state', 'quoted')
+                values.setdefault('created_by', Transaction().user or None)
+                if values['state'] == 'quoted' and 'payable' not in values:
+                    cls._compute_amounts(values)
+                    values.setdefault('expires', now() + validity)
+                if not values.get('number'):
+                    values['number'] = sequence.get()
+        with company_context():
+            return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for orders, values in zip(actions, actions):
+            changed = {'party', 'line', 'kind', 'product', 'quantity',
+                'use_wallet'} & set(values)
+            if changed and not Transaction().context.get('_partak_order'):
+                for order in orders:
+                    if order.state != 'quoted':
+                        raise AccessError(gettext(
+                                'partak_services.msg_order_frozen',
+                                order=order.rec_name))
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, orders):
+        for order in orders:
+            if order.state in {'paid', 'applied'}:
+                raise AccessError(gettext(
+                        'partak_services.msg_order_delete',
+                        order=order.rec_name))
+        super().delete(orders)
+
+    @classmethod
+    def copy(cls, orders, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['number', 'expires', 'paid_at', 'applied_at', 'period',
+                'invoice', 'payment_reference', 'replaced_period']:
+            default.setdefault(name)
+        default.setdefault('state', 'quoted')
+        return super().copy(orders, default=default)
+
+    @property
+    def expired(self):
+        return bool(self.expires and self.expires <= now())
+
+    # Payment -------------------------------------------------------------
+
+    @classmethod
+    def _set_state(cls, orders, values):
+        with without_check_access(), \
+                Transaction().set_context(_partak_order=True):
+            cls.write(list(orders), values)
+
+    @classmethod
+    def settle(cls, order, amount, reference=None, check_expiry=True):
+        """Called after a *verified* payment of `amount` Rials.
+
+        Locks the order row, then: an order already paid, applied or
+        cancelled is left alone (returns False: a repeated callback applies
+        nothing more).  A wrong amount, an expired pre-invoice or a wallet
+        that no longer covers `wallet_used` refuses the purchase: the order
+        is cancelled and the amount received is credited to the wallet
+        (returns False).  Otherwise debits `wallet_used`, marks the order
+        paid and applies it (returns True)."""
+        pool = Pool()
+        WalletMove = pool.get('partak.wallet.move')
+        cls.lock([order])
+        order = cls(order.id)
+        if order.state != 'quoted':
+            return False
+        amount = int(amount)
+        reason = None
+        if amount != order.payable:
+            reason = gettext('partak_services.msg_order_amount',
+                order=order.rec_name, amount=amount, payable=order.payable)
+        elif check_expiry and order.expired:
+            reason = gettext('partak_services.msg_order_expired',
+                order=order.rec_name)
+        else:
+            try:
+                WalletMove.debit(order.party, order.wallet_used,
+                    order=order, payment=reference,
+                    note=gettext('partak_services.msg_wallet_note_order',
+                        order=order.rec_name))
+            except ValidationError as exception:
+                reason = exception.message
+        if reason:
+            logger.warning("order %s refused: %s", order.rec_name, reason)
+            WalletMove.credit(order.party, amount, reason='payment',
+                order=order, payment=reference, note=reason[:250])
+            cls._set_state([order], {'state': 'cancelled',
+                    'payment_reference': reference, 'note': reason[:250]})
+            return False
+        cls._set_state([order], {'state': 'paid', 'paid_at': now(),
+                'payment_reference': reference})
+        cls.apply([order])
+        return True
+
+    @classmethod
+    def pay_with_wallet(cls, orders):
+        """Pays and applies the orders that the wallet covers entirely
+        (payable 0): a change whose remaining value covers the new service
+        is paid this way too.  Returns the orders applied."""
+        applied = []
+        for order in orders:
+            if order.payable != 0:
+                raise ValidationError(gettext(
+                        'partak_services.msg_order_wallet_payable',
+                        order=order.rec_name, payable=order.payable))
+            if cls.settle(order, 0, reference='wallet'):
+                applied.append(order)
+        return applied
+
+    @classmethod
+    @ModelView.button
+    def mark_paid(cls, orders):
+        """Staff sale: the subscriber paid in person the amount payable (the
+        pre-invoice's validity does not apply at the counter)."""
+        user = Transaction().user
+        for order in orders:
+            cls.settle(order, order.payable,
+                reference='staff:%s' % user, check_expiry=False)
+
+    @classmethod
+    @ModelView.button
+    def cancel(cls, orders):
+        cls._set_state([o for o in orders if o.state == 'quoted'],
+            {'state': 'cancelled'})
+
+    # Application ---------------------------------------------------------
+
+    @classmethod
+    def apply(cls, orders):
+        """Applies paid orders exactly once: the period, traffic or static
+        IP, the wallet surplus, then the posted invoice."""
+        pool = Pool()
+        WalletMove = pool.get('partak.wallet.move')
+        cls.lock(orders)
+        for order in orders:
+            order = cls(order.id)
+            if order.state != 'paid':
+                continue
+            with without_check_access(), company_context(order.company):
+                period = getattr(order, '_apply_%s' % order.kind)()
+                if order.surplus:
+                    WalletMove.credit(order.party, order.surplus,
+                        reason='surplus', order=order,
+                        note=gettext('partak_services.msg_wallet_note_order',
+                            order=order.rec_name))
+                cls._set_state([order], {'state': 'applied',
+                        'applied_at': now(),
+                        'period': period.id if period else None})
+                cls.create_invoice([cls(order.id)])
+
+    def _reopen_line(self):
+        "A line in the collection list is back in service after a purchase."
+        Line = Pool().get('partak.line')
+        if self.line.status == 'collection':
+            Line.set_status([self.line], 'in_service', note=gettext(
+                    'partak_services.msg_line_reopened',
+                    order=self.rec_name))
+
+    def _apply_service(self):
+        pool = Pool()
+        Period = pool.get('partak.service.period')
+        Line = pool.get('partak.line')
+        date = now()
+        Period.update_lines([self.line], date=date)
+        line = Line(self.line.id)
+        active = line.active_period
+        if active:
+            reserves = line.reserve_periods
+            start = reserves[-1].end if reserves else active.end
+            state = 'reserve'
+        else:
+            start, state = date, 'active'
+        period = Period.new_period(line, self.product, start, state=state,
+            order=self, paid_amount=self.price, channel=self.channel,
+            note=self.note)
+        self._reopen_line()
+        return period
+
+    def _apply_change(self):
+        pool = Pool()
+        Period = pool.get('partak.service.period')
+        Line = pool.get('partak.line')
+        date = now()
+        Period.update_lines([self.line], date=date)
+        current = Line(self.line.id).active_period
+        if current:
+            Period.end_periods([current], date=date, note=gettext(
+                    'partak_services.msg_period_replaced',
+                    order=self.rec_name))
+        period = Period.new_period(self.line, self.product, date,
+            state='active', order=self, paid_amount=self.price,
+            channel=self.channel, note=self.note)
+        Period.chain_reserves(Line(self.line.id))
+        self._reopen_line()
+        return period
+
+    def _target_period(self):
+        pool = Pool()
+        Period = pool.get('partak.service.period')
+        Line = pool.get('partak.line')
+        Period.update_lines([self.line])
+        line = Line(self.line.id)
+        period = line.active_period or (
+            line.reserve_periods[0] if line.reserve_periods else None)
+        if not period:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_no_active_period',
+                    line=line.rec_name))
+        return period
+
+    def _apply_traffic(self):
+        Bucket = Pool().get('partak.traffic.bucket')
+        template = self.product.template
+        period = self._target_period()
+        Bucket.add(period, 'pack', pricing.bonus_volume(
+                template.volume_bytes, template.bonus_percent),
+            name=self.product.rec_name, order=self)
+        return period
+
+    def _apply_timed_traffic(self):
+        Bucket = Pool().get('partak.traffic.bucket')
+        template = self.product.template
+        period = self._target_period()
+        date = now()
+        Bucket.add(period, 'timed', pricing.bonus_volume(
+                template.volume_bytes, template.bonus_percent),
+            name=self.product.rec_name, order=self, date=date,
+            expires=date + datetime.timedelta(days=template.window_days))
+        return period
+
+    def _apply_static_ip(self):
+        StaticIP = Pool().get('partak.static_ip')
+        StaticIP.extend(self.line, self.quantity, product=self.product)
+        return None
+
+    # Invoice -------------------------------------------------------------
+
+    @classmethod
+    def create_invoice(cls, orders):
+        """A posted customer invoice per applied order: the item at its
+        price with the product's customer taxes, the subscription fee (no
+        tax) and, for a change, the remaining value of the current service
+        as a negative line without tax, so that the total is what the
+        subscriber owes before the wallet: 8,000,000 + 720,000 − 1,928,767
+        = 6,791,233.  The tax is the pre-invoice's VAT to the Rial."""
+        pool = Pool()
+        InvoiceTax = pool.get('account.invoice.tax')
+        Invoice = pool.get('account.invoice')
+        for order in orders:
+            if order.invoice or order.state != 'applied':
+                continue
+            lines = []
+            if order.price:
+                lines.append(cls.invoice_line_values(order.product,
+                        order.price, quantity=order.quantity))
+            if order.fee:
+                lines.append(cls.invoice_line_values(None, order.fee,
+                        description=gettext('partak_services.msg_invoice_fee'),
+                        product_for_account=order.product))
+            if order.remaining_value:
+                lines.append(cls.invoice_line_values(None,
+                        -order.remaining_value,
+                        description=gettext(
+                            'partak_services.msg_invoice_remaining',
+                            service=order.replaced_period.rec_name
+                            if order.replaced_period else ''),
+                        product_for_account=order.product))
+            if not lines:
+                continue
+            with company_context(order.company):
+                invoice = cls.make_invoice(order.party, lines,
+                    description=gettext('partak_services.msg_invoice_order',
+                        order=order.rec_name),
+                    company=order.company, post=False)
+                if not invoice:
+                    continue
+                # The pre-invoice's VAT is truncated to the Rial: the invoice
+                # carries the same figure.
+                taxes = list(invoice.taxes)
+                if taxes and sum(t.amount for t in taxes) != order.vat:
+                    tax = taxes[0]
+                    InvoiceTax.write([tax], {'amount': tax.amount
+                            + Decimal(order.vat) - sum(
+                                t.amount for t in taxes)})
+                Invoice.post([invoice])
+            cls._set_state([order], {'invoice': invoice.id})
+
+    @classmethod
+    def invoice_line_values(cls, product, amount, quantity=1,
+            description=None, product_for_account=None):
+        "Values of an invoice line of `amount` Rials in total."
+        quantity = quantity or 1
+        return {
+            'product': product,
+            'account_product': product or product_for_account,
+            'quantity': quantity,
+            'unit_price': Decimal(int(amount)) / quantity,
+            'description': description,
+            'taxed': product is not None,
+            }
+
+    @classmethod
+    def accounting_ready(cls, company, date=None):
+        "A fiscal year open for today and a receivable account configured."
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        Configuration = pool.get('account.configuration')
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=company.id):
+            date = date or Date.today()
+            fiscalyear = FiscalYear.search([
+                    ('company', '=', company.id),
+                    ('start_date', '<=', date),
+                    ('end_date', '>=', date),
+                    ('state', '=', 'open'),
+                    ], limit=1)
+            config = Configuration(1)
+            return bool(fiscalyear and config.get_multivalue(
+                    'default_account_receivable', company=company.id))
+
+    @classmethod
+    def make_invoice(cls, party, lines, description=None, company=None,
+            post=True):
+        """A customer invoice of `party` with `lines` (from
+        invoice_line_values), posted unless post=False.  None, with a
+        warning in the log, when the accounting is not set up."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Address = pool.get('party.address')
+        PaymentTerm = pool.get('account.invoice.payment_term')
+        Configuration = pool.get('account.configuration')
+        Date = pool.get('ir.date')
+        with company_context(company) as company, without_check_access():
+            if not company or not cls.accounting_ready(company):
+                logger.warning("no invoice for %s: accounting not set up",
+                    party.rec_name)
+                return None
+            invoice = Invoice(type='out', company=company, party=party,
+                currency=company.currency, invoice_date=Date.today(),
+                description=description)
+            invoice.on_change_type()
+            invoice.on_change_party()
+            if not invoice.invoice_address:
+                invoice.invoice_address, = Address.create(
+                    [{'party': party.id}])
+            if not invoice.payment_term:
+                config = Configuration(1)
+                term = getattr(config, 'default_customer_payment_term', None)
+                if not term:
+                    terms = PaymentTerm.search([], limit=1)
+                    term = terms[0] if terms else None
+                invoice.payment_term = term
+            invoice_lines = []
+            for values in lines:
+                line = InvoiceLine(invoice=invoice, type='line',
+                    company=company, currency=company.currency,
+                    quantity=values['quantity'],
+                    unit_price=values['unit_price'],
+                    description=values['description'])
+                account_product = values['account_product']
+                if values['product']:
+                    line.product = values['product']
+                    line.unit = values['product'].default_uom
+                    if not line.description:
+                        line.description = values['product'].rec_name
+                if account_product:
+                    line.account = account_product.account_revenue_used
+                else:
+                    line.account = config_revenue_account(company)
+                if values['taxed'] and account_product:
+                    line.taxes = list(account_product.customer_taxes_used)
+                else:
+                    line.taxes = []
+                invoice_lines.append(line)
+            invoice.lines = invoice_lines
+            invoice.save()
+            Invoice.update_taxes([invoice])
+            invoice = Invoice(invoice.id)
+            if post:
+                Invoice.post([invoice])
+            return invoice
+
+
+def config_revenue_account(company):
+    Configuration = Pool().get('account.configuration')
+    config = Configuration(1)
+    return config.get_multivalue('default_category_account_revenue',
+        company=company.id)
+
+

@@ -1,0 +1,116 @@
+# This file is part of Partak.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Purchases end to end in headless Chromium through the sandbox bank
+(SPEC §3.8, §3.9): the manual's change of service comes out to the Rial,
+a failure at the bank applies nothing, the invoice PDF is produced."""
+import re
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from test_browser import (
+    KAMAL, PISHGAMAN, both_sizes, browser, console_errors, login, text, wait)
+
+__all__ = ["browser"]  # the fixture, shared with test_browser
+
+
+def place_order(driver, base_url, tab, product_text, months=None):
+    driver.get(base_url + '/portal/renew?tab=' + tab)
+    select = Select(wait(driver).until(
+            EC.presence_of_element_located((By.ID, 'product'))))
+    labels = [o.text for o in select.options]
+    label = next(l for l in labels if product_text in l)
+    select.select_by_visible_text(label)
+    if months:
+        Select(driver.find_element(By.ID, 'months')).select_by_value(
+            str(months))
+    form = driver.find_element(By.CSS_SELECTOR, 'form.renew-form')
+    form.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+    wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'pre-invoice')))
+    return re.search(r'/portal/order/(\d+)', driver.current_url).group(1)
+
+
+def amount(driver, field):
+    value = driver.find_element(
+        By.CSS_SELECTOR, '[data-field="%s"]' % field).text
+    return int(re.sub(r'[^\d]', '', value) or 0)
+
+
+def pay(driver, outcome):
+    "Pays the pre-invoice on screen at the sandbox bank."
+    driver.find_element(By.CSS_SELECTOR,
+        'form button[type=submit].btn-success').click()
+    wait(driver).until(EC.element_to_be_clickable(
+            (By.ID, 'pay-' + outcome))).click()
+    return wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'payment-result'))).get_attribute('data-state')
+
+
+def test_change_of_service_manual_figures(portal, browser):
+    "SPEC §3.8: 2,000,000 paid, 352 days left → 1,928,767; 6,791,233 due."
+    driver = browser()
+    login(driver, portal.base_url, PISHGAMAN)
+    driver.get(portal.base_url + '/portal/renew?tab=change')
+    remaining = wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'remaining-value'))).text
+    assert '1,928,767' in remaining
+    number = place_order(driver, portal.base_url, 'change', 'زمرد')
+    assert re.fullmatch(r'\d{6}', number)
+    assert amount(driver, 'price') == 8_000_000
+    assert amount(driver, 'vat') == 720_000
+    assert amount(driver, 'fee') == 0
+    assert amount(driver, 'remaining') == 1_928_767
+    assert amount(driver, 'wallet') == 0
+    assert amount(driver, 'payable') == 6_791_233
+    both_sizes(driver, '20-pre-invoice-change')
+    assert pay(driver, 'success') == 'paid'
+    assert 'اعمال گردید' in text(driver)
+    both_sizes(driver, '21-payment-applied')
+    # The new service is the active one, at once.
+    driver.get(portal.base_url + '/portal/account')
+    assert 'زمرد' in wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'account-info'))).text
+    # The invoice is a PDF.
+    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
+        for c in driver.get_cookies())
+    request = urllib.request.Request(
+        portal.base_url + '/portal/invoice/%s.pdf' % number,
+        headers={'Cookie': cookies})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        pdf = answer.read()
+        assert answer.headers['Content-Type'] == 'application/pdf'
+    assert pdf.startswith(b'%PDF-')
+    # Paying again is impossible: the order is applied.
+    driver.get(portal.base_url + '/portal/order/' + number)
+    assert driver.find_elements(By.CSS_SELECTOR,
+        'a[href$="/portal/invoice/%s.pdf"]' % number)
+    assert console_errors(driver) == []
+
+
+def test_traffic_pack_and_failed_payment(portal, browser):
+    "A failure at the bank applies nothing; a success adds the pack."
+    driver = browser()
+    login(driver, portal.base_url, KAMAL)
+    driver.get(portal.base_url + '/portal/account')
+    before = wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'account-info'))).text
+    place_order(driver, portal.base_url, 'traffic', '5 گیگ')
+    payable = amount(driver, 'payable')
+    assert payable > 0
+    assert pay(driver, 'failure') == 'failed'
+    driver.get(portal.base_url + '/portal/account')
+    assert wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'account-info'))).text == before
+    place_order(driver, portal.base_url, 'traffic', '5 گیگ')
+    assert pay(driver, 'success') == 'paid'
+    driver.get(portal.base_url + '/portal/finance')
+    states = [r.get_attribute('data-state') for r in
+        driver.find_elements(By.CSS_SELECTOR, '#payments tbody tr')]
+    assert states[:2] == ['paid', 'failed']
+    both_sizes(driver, '22-finance')
+    driver.get(portal.base_url + '/portal/account')
+    assert wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'account-info'))).text != before
