@@ -114,3 +114,39 @@ def test_traffic_pack_and_failed_payment(portal, browser):
     driver.get(portal.base_url + '/portal/account')
     assert wait(driver).until(EC.presence_of_element_located(
             (By.ID, 'account-info'))).text != before
+
+
+def buy(driver, base_url, tab, product_text, months=None):
+    "Places an order and pays it (at the bank, or from the wallet alone)."
+    number = place_order(driver, base_url, tab, product_text, months)
+    if amount(driver, 'payable') > 0:
+        assert pay(driver, 'success') == 'paid'
+    else:
+        driver.find_element(By.CSS_SELECTOR,
+            'form button[type=submit].btn-success').click()
+    driver.get(base_url + '/portal/order/' + number)
+    assert 'پرداخت و اعمال شده' in wait(driver).until(
+        EC.presence_of_element_located((By.ID, 'pre-invoice'))).find_element(
+        By.XPATH, '..').text
+    return number
+
+
+def test_service_timed_traffic_and_static_ip(portal, browser):
+    "Every other purchase kind of SPEC §3.8, applied at once after payment."
+    driver = browser()
+    login(driver, portal.base_url, ('1132400002', 'partak-demo'))
+    # A service bought while one runs becomes the reserve service.
+    buy(driver, portal.base_url, 'service', 'سه ماهه سرعت 1024')
+    driver.get(portal.base_url + '/portal/account')
+    info = wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'account-info'))).text
+    assert 'سه ماهه سرعت 1024' in info
+    # A timed pack and a static IP for two months.
+    buy(driver, portal.base_url, 'timed', 'شبانه روزی')
+    number = buy(driver, portal.base_url, 'ip', 'IP استاتیک', months=2)
+    driver.get(portal.base_url + '/portal/order/' + number)
+    assert '100,000' in wait(driver).until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, '[data-field="price"]'))).text
+    driver.get(portal.base_url + '/portal/')
+    assert 'فاقد IP استاتیک' not in text(driver)
+    assert console_errors(driver) == []
