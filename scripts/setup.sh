@@ -11,9 +11,9 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 [ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
-# RADIUS (partak_usage): FreeRADIUS 3 with its PostgreSQL driver, radclient
 # weasyprint (invoice PDF) draws text with Pango
 ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
+# RADIUS (partak_usage): FreeRADIUS 3 with its PostgreSQL driver, radclient
 command -v freeradius >/dev/null || need_apt+=(freeradius)
 [ -f /usr/lib/freeradius/rlm_sql_postgresql.so ] || need_apt+=(freeradius-postgresql)
 command -v radclient >/dev/null || need_apt+=(freeradius-utils)
