@@ -47,11 +47,11 @@ ANNOUNCEMENTS = [
 
 def national_code(rng):
     "A random national code with a valid check digit."
+    from trytond.modules.partak_subscriber.validators import (
+        national_code_check_digit)
     while True:
-        digits = [rng.randrange(10) for _ in range(9)]
-        total = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
-        check = total if total < 2 else 11 - total
-        code = ''.join(map(str, digits)) + str(check)
+        first_nine = ''.join(str(rng.randrange(10)) for _ in range(9))
+        code = first_nine + str(national_code_check_digit(first_nine))
         if len(set(code)) > 1:
             return code
 

@@ -15,15 +15,19 @@ def latin_digits(value):
     return value.translate(_PERSIAN_DIGITS) if value else value
 
 
+def national_code_check_digit(first_nine):
+    "The mod-11 check digit of a national code's first nine digits (10..2)."
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine)) % 11
+    return total if total < 2 else 11 - total
+
+
 def is_national_code(code):
-    """Iranian national code (کد ملی): ten digits, the last one a mod-11
-    check digit over the first nine weighted 10..2."""
+    """Iranian national code (کد ملی): ten digits, the last one the check
+    digit of the first nine."""
     code = latin_digits(code or '').strip()
     if not re.fullmatch(r'\d{10}', code) or len(set(code)) == 1:
         return False
-    total = sum(int(code[i]) * (10 - i) for i in range(9)) % 11
-    check = int(code[9])
-    return check == total if total < 2 else check == 11 - total
+    return int(code[9]) == national_code_check_digit(code[:9])
 
 
 def is_mobile(value):
