@@ -508,6 +508,21 @@ def load_network_and_payment(database):
         load_payment()
         load_usage()
         Transaction().commit()
+    load_communication(database)
+
+
+def load_communication(database):
+    "Notifications, support desk and surveys (SPEC §3.1, §3.10–§3.12)."
+    from trytond.modules.partak_helpdesk.demo import load_helpdesk
+    from trytond.modules.partak_notify.demo import load_notify
+    from trytond.modules.partak_survey.demo import load_survey
+    from trytond.transaction import Transaction
+
+    with Transaction().start(database, 0, context={'language': 'fa'}):
+        load_notify()
+        load_helpdesk()
+        load_survey()
+        Transaction().commit()
 
 
 def main():

@@ -2,4 +2,5 @@
 # this repository contains the full copyright notices and license terms.
 
 # The portal's HTTP routes are registered on trytond's WSGI app on import.
-from . import routes, routes_services, routes_usage  # noqa: F401
+from . import (  # noqa: F401
+    routes, routes_services, routes_support, routes_survey, routes_usage)

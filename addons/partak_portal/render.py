@@ -21,11 +21,16 @@ CSRF_HEADER = 'X-CSRF-Token'
 
 @functools.lru_cache(maxsize=None)
 def catalogue(language):
-    path = os.path.join(HERE, 'i18n', '%s.po' % language)
-    if not os.path.exists(path):
-        return {}
-    return {e.msgid: e.msgstr for e in polib.pofile(path)
-        if e.msgstr and not e.obsolete and 'fuzzy' not in e.flags}
+    # i18n/<lang>.po holds the core pages; i18n/<area>.<lang>.po the pages
+    # of one area (support, survey, ...), so that areas evolve apart.
+    folder = os.path.join(HERE, 'i18n')
+    messages = {}
+    for name in sorted(os.listdir(folder)):
+        if name == '%s.po' % language or name.endswith('.%s.po' % language):
+            messages.update({e.msgid: e.msgstr
+                    for e in polib.pofile(os.path.join(folder, name))
+                    if e.msgstr and not e.obsolete and 'fuzzy' not in e.flags})
+    return messages
 
 
 def translator(language):

@@ -105,9 +105,9 @@ def menu(_, active):
         ('renew', _("Renew and change service"), PREFIX + '/renew'),
         ('finance', _("Financial operations and virtual bank"),
             PREFIX + '/finance'),
-        ('survey', _("Survey"), None),
+        ('survey', _("Survey"), PREFIX + '/survey'),
         ('messages', _("Message box"), PREFIX + '/messages'),
-        ('support', _("Support"), None),
+        ('support', _("Support"), PREFIX + '/support'),
         ]
     return [{'key': k, 'label': l, 'url': u, 'active': k == active}
         for k, l, u in entries]
