@@ -501,12 +501,13 @@ def _load_services():
 def load_network_and_payment(database):
     "The sandbox bank and the manual's usage sessions (SPEC §3.6)."
     from trytond.modules.partak_payment.demo import load_payment
-    from trytond.modules.partak_usage.demo import load_usage
+    from trytond.modules.partak_usage.demo import load_nas, load_usage
     from trytond.transaction import Transaction
 
     with Transaction().start(database, 0, context={'language': 'fa'}):
         load_payment()
         load_usage()
+        load_nas()
         Transaction().commit()
     load_communication(database)
 

@@ -17,7 +17,6 @@ cuts.  Needs PostgreSQL at 127.0.0.1:5432 and `freeradius`,
 import datetime
 import hashlib
 import os
-import queue
 import shutil
 import socket
 import subprocess
@@ -198,46 +197,8 @@ class Relay:
 # --- the test NAS: receives Disconnect-Request and CoA-Request ---------------
 
 def make_nas_listener(port, secret):
-    from pyrad import packet, server
-    from trytond.modules.partak_usage.job import dictionary
-
-    class NASListener(server.Server):
-        "Plays the NAS: records each request and answers ACK (or NAK)."
-
-        def __init__(self):
-            super().__init__(addresses=['127.0.0.1'], coaport=port,
-                hosts={'127.0.0.1': server.RemoteHost(
-                        '127.0.0.1', secret.encode(), 'freeradius')},
-                dict=dictionary(), auth_enabled=False, acct_enabled=False,
-                coa_enabled=True)
-            self.received = queue.Queue()
-            self.answer = 'ack'
-
-        def _reply(self, pkt, kind, nak_code):
-            self.received.put((kind, {k: pkt[k] for k in pkt.keys()}))
-            reply = self.CreateReplyPacket(pkt)
-            if self.answer == 'nak':
-                reply.code = nak_code
-                reply['Error-Cause'] = 'Session-Context-Not-Found'
-            self.SendReplyPacket(pkt.fd, reply)
-
-        def HandleDisconnectPacket(self, pkt):
-            self._reply(pkt, 'disconnect', packet.DisconnectNAK)
-
-        def HandleCoaPacket(self, pkt):
-            self._reply(pkt, 'coa', packet.CoANAK)
-
-        def drain(self):
-            items = []
-            while True:
-                try:
-                    items.append(self.received.get_nowait())
-                except queue.Empty:
-                    return items
-
-    listener = NASListener()
-    threading.Thread(target=listener.Run, daemon=True).start()
-    return listener
+    from trytond.modules.partak_usage.nas_simulator import NASSimulator
+    return NASSimulator(port, secret).start()
 
 
 # --- fixtures -----------------------------------------------------------------

@@ -120,3 +120,27 @@ def load_usage(line=None, username=None, sessions=SESSIONS):
                     'terminate_cause': 'User-Request',
                     })
         return Session.create(vlist)
+
+
+#: The demo's NAS: radclient on the demo's machine plays it, and the NAS
+#: simulator (nas_simulator.py) receives its Disconnect/CoA requests.
+DEMO_NAS = {
+    'name': 'NAS آزمایشی (localhost)',
+    'address': '127.0.0.1',
+    'secret': 'partak-demo-nas',
+    'nas_type': 'mikrotik',
+    'coa': True,
+    'coa_port': 3799,
+    }
+
+
+def load_nas():
+    "Creates the demo NAS once and returns it."
+    NAS = Pool().get('partak.nas')
+    with without_check_access():
+        existing = NAS.search([('address', '=', DEMO_NAS['address'])],
+            limit=1)
+        if existing:
+            return existing[0]
+        nas, = NAS.create([dict(DEMO_NAS)])
+        return nas
