@@ -125,7 +125,7 @@ def load_usage(line=None, username=None, sessions=SESSIONS):
 #: The demo's NAS: radclient on the demo's machine plays it, and the NAS
 #: simulator (nas_simulator.py) receives its Disconnect/CoA requests.
 DEMO_NAS = {
-    'name': 'NAS آزمایشی (localhost)',
+    'name': 'demo-nas',
     'address': '127.0.0.1',
     'secret': 'partak-demo-nas',
     'nas_type': 'mikrotik',

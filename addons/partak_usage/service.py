@@ -17,6 +17,22 @@ class ServicePeriod(metaclass=PoolMeta):
     __name__ = 'partak.service.period'
 
     @classmethod
+    def get_remaining_bytes(cls, periods, name):
+        # Accounting counts traffic at once but books it on the ledger by a
+        # cron: what the subscriber sees must already be without it.
+        result = super().get_remaining_bytes(periods, name)
+        Counter = Pool().get('partak.radius.counter')
+        for counter in Counter.search([
+                    ('period', 'in', [p.id for p in periods]),
+                    ('unbooked', '>', 0),
+                    ]):
+            remaining = result.get(counter.period.id)
+            if remaining is not None:
+                result[counter.period.id] = max(
+                    remaining - counter.unbooked, 0)
+        return result
+
+    @classmethod
     def on_modification(cls, mode, periods, field_names=None):
         super().on_modification(mode, periods, field_names=field_names)
         if mode == 'create' or (mode == 'write' and set(field_names or ())
