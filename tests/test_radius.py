@@ -746,6 +746,11 @@ def test_dispatcher_sends_at_once(site):
         site.client.acct(user, 'X-1', 'Interim-Update', download=20 * MB,
             session_time=60)
         got = wait_for(lambda: site.nas.drain(), timeout=20)
+        # the NAS answers before the dispatcher records the job as sent:
+        # stopping it in between would leave the job to the next test
+        wait_for(lambda: site.run(lambda: not site.Pool().get(
+                    'partak.radius.job').search(
+                    [('state', '=', 'pending')])), timeout=20)
     finally:
         process.terminate()
         process.wait(timeout=10)

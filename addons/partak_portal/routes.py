@@ -16,11 +16,12 @@ from trytond import config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from trytond.modules.partak_subscriber import validators
+from trytond.modules.partak_subscriber.http import (  # noqa: F401
+    database_name, database_route)
 from trytond.modules.partak_subscriber.line import generate_password
 
 from . import jalali
@@ -31,10 +32,6 @@ PREFIX = '/portal'
 SESSION_COOKIE = 'partak_session'
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 PAGE_SIZES = (10, 15, 20)
-
-
-def database_name():
-    return config.get('partak', 'portal_database', default='partak')
 
 
 def portal_language():
@@ -117,10 +114,8 @@ def route(rule, methods=('GET',), login=True):
     """Registers a portal page: a database transaction in the portal's
     language, the CSRF check of every POST, and the login check."""
     def decorator(func):
-        @with_pool
-        @with_transaction(readonly=False,
-            context={'language': portal_language()})
-        def handle(request, pool, **kwargs):
+        @functools.wraps(func)
+        def handle(request, **kwargs):
             visit = Visit(request)
             if request.method == 'POST' and not csrf_valid(request):
                 return visit.render('error.html', status=403,
@@ -135,11 +130,8 @@ def route(rule, methods=('GET',), login=True):
                                 "Please log in again.")}, 401)
                 return redirect(PREFIX + '/login')
             return func(visit, **kwargs)
-
-        @functools.wraps(func)
-        def endpoint(request, **kwargs):
-            return handle(request, database_name(), **kwargs)
-        app.route(PREFIX + rule, methods=list(methods))(endpoint)
+        database_route(PREFIX + rule, methods,
+            context={'language': portal_language()})(handle)
         return func
     return decorator
 
@@ -314,7 +306,8 @@ def paging(request, total):
 @route('/messages')
 def messages(visit):
     SMS = Pool().get('partak.sms')
-    domain = [('party', '=', visit.party.id)]
+    # A message the provider finally refused never reached the phone.
+    domain = [('party', '=', visit.party.id), ('state', '!=', 'failed')]
     pager = paging(visit.request, SMS.search_count(domain))
     rows = SMS.search(domain, offset=pager['offset'], limit=pager['size'])
     return visit.page('messages.html', active='messages', rows=rows,

@@ -47,7 +47,7 @@ from werkzeug.wrappers import Response
 from trytond import config
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
-from trytond.protocols.wrappers import with_pool, with_transaction
+from trytond.modules.partak_subscriber.http import database_route
 from trytond.wsgi import app
 
 from .base import (
@@ -80,10 +80,6 @@ def token_minutes():
     "How long the payer may take on the bank's page: [partak] "
     "sandbox_token_minutes (default 30)."
     return config.getint('partak', 'sandbox_token_minutes', default=30)
-
-
-def database_name():
-    return config.get('partak', 'portal_database', default='partak')
 
 
 def sandbox_url():
@@ -284,18 +280,8 @@ def json_response(data, status=200):
 
 def bank_route(rule, methods, readonly):
     "A route of the bank, in its own transaction on the portal database."
-    def decorator(func):
-        @with_pool
-        @with_transaction(readonly=readonly, context={'language': 'fa'})
-        def handle(request, pool, **kwargs):
-            return func(request, **kwargs)
-
-        @functools.wraps(func)
-        def endpoint(request, **kwargs):
-            return handle(request, database_name(), **kwargs)
-        app.route(PREFIX + rule, methods=list(methods))(endpoint)
-        return func
-    return decorator
+    return database_route(PREFIX + rule, methods, readonly=readonly,
+        context={'language': 'fa'})
 
 
 @bank_route('/pay/<token>', methods=('GET',), readonly=True)
