@@ -318,8 +318,7 @@ class Message(ModelSQL, ModelView):
                             'last_reply': message.date,
                             'waiting_since': None,
                             })
-                    if ticket.party.mobile:
-                        cls._notify(ticket)
+                    cls._notify(message)
                 else:
                     values = {'state': 'open', 'last_reply': message.date}
                     if ticket.state != 'open' or not ticket.waiting_since:
@@ -328,18 +327,15 @@ class Message(ModelSQL, ModelView):
         return messages
 
     @classmethod
-    def _notify(cls, ticket):
-        "The SMS that tells the subscriber an answer is waiting."
-        SMS = Pool().get('partak.sms')
-        party = ticket.party
-        # In the subscriber's language (Persian), not the staff user's.
-        language = party.lang.code if party.lang else 'fa'
-        with Transaction().set_context(language=language):
-            SMS.queue(party,
-                gettext('partak_helpdesk.msg_sms_answered',
-                    number=ticket.number),
-                reason=gettext('partak_helpdesk.msg_sms_answered_reason',
-                    number=ticket.number))
+    def _notify(cls, message):
+        """The SMS that tells the subscriber an answer is waiting: the
+        staff-editable template «ticket_answered» of partak_notify, once per
+        answer."""
+        Template = Pool().get('partak.notify.template')
+        ticket = message.ticket
+        Template.send('ticket_answered', ticket.party,
+            '%s,%d' % (cls.__name__, message.id),
+            number=ticket.number, ticket=ticket.title)
 
     @classmethod
     def check_modification(cls, mode, messages, values=None, external=False):

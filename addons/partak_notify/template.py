@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.modules.partak_services.tools import to_local
 
 PLACEHOLDERS = ('name', 'days', 'date', 'amount', 'plan', 'reason',
-    'document', 'password', 'ticket')
+    'document', 'password', 'ticket', 'number')
 
 
 def format_value(value):
@@ -68,12 +68,14 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, templates, field_names):
         super().validate_fields(templates, field_names)
-        if field_names and 'text' not in field_names:
+        if field_names and not {'text', 'reason'} & set(field_names):
             return
         formatter = string.Formatter()
         for template in templates:
             try:
-                names = {f for _, f, _, _ in formatter.parse(template.text)
+                names = {f
+                    for text in (template.text, template.reason or '')
+                    for _, f, _, _ in formatter.parse(text)
                     if f is not None}
             except ValueError as error:
                 raise ValidationError(gettext(
@@ -86,11 +88,11 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
                         template=template.rec_name,
                         placeholder=', '.join(sorted(unknown))))
 
-    def render(self, party=None, **values):
-        "The text with its placeholders filled."
+    def render(self, party=None, field='text', **values):
+        "The text (or the reason) with its placeholders filled."
         if party is not None:
             values.setdefault('name', party.name or '')
-        return self.text.format_map(
+        return getattr(self, field).format_map(
             _Values({k: format_value(v) for k, v in values.items()}))
 
     @classmethod
@@ -116,7 +118,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         if not template or not mobile:
             return None
         message = SMS.queue(party, template.render(party, **values),
-            template.reason, mobile=mobile)
+            template.render(party, field='reason', **values), mobile=mobile)
         # The UNIQUE(code, key) constraint makes a concurrent run of the
         # same reminder fail and roll back instead of sending twice.
         Sent.create([{'code': code, 'key': key, 'party': party.id,

@@ -10,5 +10,9 @@ API for the portal (see payment.py and docs/services.md):
     payment = Payment.handle_callback(payment_id, params)
 
 The sandbox bank (gateways/sandbox.py) is served by trytond itself under
-/bank/sandbox; importing it registers its adapter and its routes."""
+/bank/sandbox; importing it registers its adapter and its routes.  The
+real banks' adapters (gateways/<bank>.py) register the same way, and the
+local test banks (gateways/testbank.py) are served under /bank/test/<bank>."""
 from .gateways import sandbox  # noqa: F401
+from .gateways import (  # noqa: F401
+    idpay, mellat, sep, testbank, zarinpal, zibal)

@@ -1,6 +1,8 @@
 # This file is part of Partak.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Demo data of partak_payment: the sandbox bank, enabled.
+"""Demo data of partak_payment: the sandbox bank and Zarinpal's protocol
+on the local test bank (gateways/testbank.py, served by the demo's own
+trytond under /bank/test/zarinpal), both enabled.
 
 Call it inside the transaction of scripts/demo_data.py once the company
 exists:
@@ -12,6 +14,10 @@ from trytond.pool import Pool
 
 SANDBOX_NAME = 'بانک آزمایشی (Sandbox)'
 SANDBOX_MERCHANT = 'SANDBOX-MERCHANT'
+ZARINPAL_NAME = 'زرین‌پال (سرور آزمایشی)'
+# A path: the test bank of the server that serves the request (any port).
+ZARINPAL_URL = '/bank/test/zarinpal'
+ZARINPAL_MERCHANT = '00000000-0000-0000-0000-000000000000'
 
 
 def load_payment(company=None):
@@ -23,6 +29,7 @@ def load_payment(company=None):
     Company = pool.get('company.company')
     if company is None:
         company, = Company.search([], limit=1, order=[('id', 'ASC')])
+    load_test_zarinpal(company)
     gateways = Gateway.search([
             ('type', '=', 'sandbox'),
             ('company', '=', company.id),
@@ -39,6 +46,31 @@ def load_payment(company=None):
                 'company': company.id,
                 'merchant_id': SANDBOX_MERCHANT,
                 'sequence': 10,
+                'active': True,
+                }])
+    return gateway
+
+
+def load_test_zarinpal(company):
+    """Creates the gateway «زرین‌پال (سرور آزمایشی)»: Zarinpal's protocol
+    against the test bank of the demo's own trytond; returns it (the
+    existing one when it is already there)."""
+    Gateway = Pool().get('partak.payment.gateway')
+    gateways = Gateway.search([
+            ('type', '=', 'zarinpal'),
+            ('api_url', '=', ZARINPAL_URL),
+            ('company', '=', company.id),
+            ('active', 'in', [True, False]),
+            ], limit=1)
+    if gateways:
+        return gateways[0]
+    gateway, = Gateway.create([{
+                'name': ZARINPAL_NAME,
+                'type': 'zarinpal',
+                'company': company.id,
+                'merchant_id': ZARINPAL_MERCHANT,
+                'api_url': ZARINPAL_URL,
+                'sequence': 20,
                 'active': True,
                 }])
     return gateway

@@ -24,6 +24,7 @@ import hmac
 import logging
 import threading
 import time
+import urllib.parse
 
 from sql import Literal
 from sql.conditionals import Coalesce
@@ -45,6 +46,11 @@ logger = logging.getLogger(__name__)
 
 GATEWAY_TYPES = [
     ('sandbox', "Sandbox"),
+    ('zarinpal', "Zarinpal"),
+    ('zibal', "Zibal"),
+    ('idpay', "IDPay"),
+    ('sep', "Saman (SEP)"),
+    ('mellat', "Mellat (Behpardakht)"),
     ]
 PAYMENT_STATES = [
     ('pending', "Pending"),
@@ -53,6 +59,16 @@ PAYMENT_STATES = [
     ('failed', "Failed"),
     ]
 OPEN_STATES = {'pending', 'redirected'}
+PAYMENT_OUTCOMES = [
+    (None, ""),
+    ('applied', "Order Applied"),
+    ('credited', "Credited to Wallet"),
+    ]
+# Names under which banks echo the amount and our order id in their
+# callback; an adapter whose bank uses others defines callback_amount() /
+# callback_order().  A claim that differs from the payment refuses it.
+AMOUNT_PARAMS = ('amount', 'Amount')
+ORDER_PARAMS = ('order_id', 'orderId', 'OrderId', 'ResNum', 'SaleOrderId')
 
 
 class _VerifiedMemo:
@@ -91,6 +107,25 @@ class _VerifiedMemo:
 
 
 _verified = _VerifiedMemo()
+
+
+class _NotApplicableMemo(_VerifiedMemo):
+    """Paid payments whose order could not be applied: the reason, kept
+    while the transaction restarts from scratch to credit the wallet
+    instead (the failed application may have left the transaction half
+    written, or aborted on PostgreSQL)."""
+
+    @staticmethod
+    def key(payment):
+        return (Transaction().database.name, 'not applicable', payment.id)
+
+
+_not_applicable = _NotApplicableMemo()
+
+
+class _RestartNotApplicable(TransactionError):
+    """Rolls back an application that raised a UserError; the restarted
+    transaction finds the reason in _not_applicable and credits."""
 
 
 def run_with_locks(func, *args, **kwargs):
@@ -145,6 +180,11 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
     secret_key = fields.Char("Secret Key",
         help="Signing or encryption key, when the bank uses one.")
     logo = fields.Binary("Logo")
+    api_url = fields.Char("Bank Service URL", strip=False,
+        help="Leave empty for the bank's public service; set it to reach "
+        "the bank's sandbox or a local test bank "
+        "(e.g. https://sandbox.zarinpal.com, or /bank/test/zarinpal for the "
+        "test bank served by this server).")
 
     @classmethod
     def __setup__(cls):
@@ -158,6 +198,20 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
     @staticmethod
     def default_type():
         return 'sandbox'
+
+    @classmethod
+    def validate_fields(cls, gateways, field_names):
+        super().validate_fields(gateways, field_names)
+        if field_names and 'api_url' not in field_names:
+            return
+        for gateway in gateways:
+            url = gateway.api_url
+            # a path (/bank/test/...) is this server's own, for the demo
+            if url and not url.startswith('/') and urllib.parse.urlsplit(
+                    url).scheme not in {'http', 'https'}:
+                raise PaymentError(gettext(
+                        'partak_payment.msg_gateway_api_url_invalid',
+                        gateway=gateway.rec_name, url=gateway.api_url))
 
     def adapter(self):
         "The bank adapter (gateways.base.Gateway) of this gateway."
@@ -203,6 +257,14 @@ class Payment(ModelSQL, ModelView):
     callback_count = fields.Integer("Callbacks", readonly=True,
         help="How many times the bank's callback reached us.")
     last_callback_at = fields.DateTime("Last Callback", readonly=True)
+    outcome = fields.Selection(PAYMENT_OUTCOMES, "Outcome", readonly=True,
+        sort=False, help="What became of the money of a paid payment: the "
+        "order applied, or credited to the subscriber's wallet because the "
+        "order could no longer be applied.")
+    outcome_string = outcome.translated('outcome')
+    refunded = fields.Function(fields.Integer("Refunded"), 'get_refunded')
+    events = fields.One2Many('partak.payment.event', 'payment', "Events",
+        readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -253,6 +315,27 @@ class Payment(ModelSQL, ModelView):
 
     def get_created(self, name):
         return self.create_date
+
+    @classmethod
+    def get_refunded(cls, payments, name):
+        "Rials refunded to the wallet by staff (the refund events)."
+        Event = Pool().get('partak.payment.event')
+        result = {p.id: 0 for p in payments}
+        for event in Event.search([
+                    ('payment', 'in', list(result)),
+                    ('kind', '=', 'refund'),
+                    ]):
+            result[event.payment.id] += event.amount or 0
+        return result
+
+    @property
+    def refundable(self):
+        """Rials that staff may still refund to the wallet: only a payment
+        whose order was applied (money credited already is in the wallet),
+        less what was refunded."""
+        if self.state != 'paid' or self.outcome != 'applied':
+            return 0
+        return max(self.amount - (self.refunded or 0), 0)
 
     @classmethod
     def search_created(cls, name, clause):
@@ -347,21 +430,28 @@ class Payment(ModelSQL, ModelView):
         return redirect_url
 
     @classmethod
-    def handle_callback(cls, payment_id, params):
+    def handle_callback(cls, payment_id, params, origin='callback'):
         """Handles the bank's callback for the payment ``payment_id`` (the
         id in the callback URL) with ``params`` (the query / form values
         the bank sent, a mapping) and returns the payment.
 
-        The callback is checked against the payment's token (a callback
-        carrying another token changes nothing), then the bank is asked —
-        server to server — whether the payment was made for exactly
-        ``payment.amount``.  On success the payment becomes 'paid' and
-        ``Order.settle(order, amount, reference)`` runs, once; on a final
-        refusal it becomes 'failed' and nothing is applied; when the bank
-        has not decided or cannot be reached it stays 'redirected'.  A
-        payment already 'paid' or 'failed' is returned unchanged: replayed
-        callbacks apply nothing.  ``payment.message`` tells the outcome in
-        the context's language.
+        The callback is checked against the payment: its token and, when
+        the bank echoes them, the amount and our order id (a callback
+        claiming anything else is refused: logged, nothing done), then the
+        bank is asked — server to server — whether the payment was made
+        for exactly ``payment.amount``.  On success the payment becomes
+        'paid' and ``Order.settle(order, amount, reference)`` runs, once
+        (``outcome`` 'applied'); when the order can no longer be applied
+        the money goes to the subscriber's wallet (``outcome``
+        'credited').  On a final refusal it becomes 'failed' and nothing
+        is applied; when the bank has not decided or cannot be reached it
+        stays 'redirected' for the cron to ask again.  A payment already
+        'paid' or 'failed' is returned unchanged: replayed callbacks apply
+        nothing.  ``payment.message`` tells the outcome in the context's
+        language; every step leaves a partak.payment.event.
+
+        ``origin`` is 'callback' (the bank's redirect), 'cron' or 'staff'
+        (asked again from here: no callback is counted).
 
         Locks the payment and order rows (Tryton restarts the transaction
         with the locks taken: call it early in a transaction that trytond
@@ -370,33 +460,78 @@ class Payment(ModelSQL, ModelView):
         pool = Pool()
         Order = pool.get('partak.order')
         Party = pool.get('party.party')
+        Event = pool.get('partak.payment.event')
         try:
             payment_id = int(payment_id)
         except (TypeError, ValueError):
             raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
         params = dict(params or {})
         cls.lock([payment_id])
-        if not cls._count_callback(payment_id):
+        if origin == 'callback':
+            if not cls._count_callback(payment_id):
+                raise PaymentError(gettext(
+                        'partak_payment.msg_payment_unknown'))
+        elif not cls.search([('id', '=', payment_id)]):
             raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
         payment = cls(payment_id)
+        adapter = payment.gateway.adapter()
+        refusal = cls._refusal(payment, adapter, params)
+        if refusal:
+            logger.warning("refused callback for payment %s: %s",
+                payment.id, refusal)
+            Event.log(payment, 'refused', message=refusal, params=params)
+            return payment
         if payment.state not in OPEN_STATES:
             # Replayed or late callback: the outcome is already decided.
+            if origin == 'callback':
+                Event.log(payment, 'callback', params=params,
+                    message=gettext('partak_payment.msg_event_replay',
+                        state=payment.state_string))
             return payment
-        adapter = payment.gateway.adapter()
-        token = adapter.callback_token(params)
-        if (payment.state != 'redirected' or not payment.token or not token
-                or not hmac.compare_digest(
-                    token.encode('utf-8'), payment.token.encode('utf-8'))):
-            logger.warning("refused callback for payment %s: token %r",
-                payment.id, (token or '')[:64])
-            return payment
+        if origin == 'callback':
+            Event.log(payment, 'callback', params=params)
         # Order.settle locks the order (and the party when it debits the
         # wallet): take the locks now so that the transaction restarts, if
         # it must, before the bank is called rather than after.
         Order.lock([payment.order])
         Party.lock([payment.party])
-        cls._verify(payment, adapter, params)
+        cls._verify(payment, adapter, params, origin=origin)
         return payment
+
+    @classmethod
+    def _refusal(cls, payment, adapter, params):
+        """Why this callback cannot be about this payment (translated), or
+        None.  The token must be the payment's; an amount or order id that
+        the bank echoes must be the payment's too."""
+        token = adapter.callback_token(params)
+        if (payment.state == 'pending' or not payment.token or not token
+                or not hmac.compare_digest(
+                    token.encode('utf-8'), payment.token.encode('utf-8'))):
+            return gettext('partak_payment.msg_callback_token')
+        if hasattr(adapter, 'callback_amount'):
+            claimed = adapter.callback_amount(params)
+        else:
+            claimed = next((params[k] for k in AMOUNT_PARAMS
+                    if params.get(k) not in (None, '')), None)
+        if claimed is not None:
+            try:
+                claimed_amount = int(str(claimed).strip())
+            except ValueError:
+                claimed_amount = None
+            if claimed_amount != payment.amount:
+                return gettext('partak_payment.msg_callback_amount',
+                    claimed=str(claimed)[:32],
+                    amount=format_rials(payment.amount))
+        if hasattr(adapter, 'callback_order'):
+            claimed = adapter.callback_order(params)
+        else:
+            claimed = next((params[k] for k in ORDER_PARAMS
+                    if params.get(k) not in (None, '')), None)
+        if claimed is not None and str(claimed).strip() not in {
+                str(payment.id), payment.order.number}:
+            return gettext('partak_payment.msg_callback_order',
+                claimed=str(claimed)[:32], order=payment.order.number)
+        return None
 
     @classmethod
     @ModelView.button
@@ -405,7 +540,8 @@ class Payment(ModelSQL, ModelView):
         bank (a lost callback, a bank that did not answer)."""
         for payment in payments:
             if payment.state == 'redirected':
-                cls.handle_callback(payment.id, {'token': payment.token})
+                cls.handle_callback(payment.id, {'token': payment.token},
+                    origin='staff')
 
     def abandoned(self, now=None):
         """Whether the payer was sent to the bank longer ago than [partak]
@@ -421,9 +557,10 @@ class Payment(ModelSQL, ModelView):
     def check_open(cls):
         """Cron: asks the bank about the payments still 'redirected' [partak]
         payment_check_minutes (default 5) after the payer was sent there —
-        the payer paid and closed the browser, or the bank did not answer —
-        and settles them, or fails them once abandoned.  Each payment is
-        handled in its own transaction."""
+        the payer paid and closed the browser, or the bank did not answer
+        (a timeout leaves the payment open) — and settles them, or fails
+        them once abandoned.  Each payment is handled in its own
+        transaction."""
         minutes = config.getint('partak', 'payment_check_minutes', default=5)
         since = datetime.datetime.now() - datetime.timedelta(minutes=minutes)
         payments = cls.search([
@@ -435,7 +572,7 @@ class Payment(ModelSQL, ModelView):
         for payment_id, token in todo:
             try:
                 run_with_locks(cls.handle_callback, payment_id,
-                    {'token': token})
+                    {'token': token}, origin='cron')
             except Exception:
                 logger.exception("check of payment %s failed", payment_id)
 
@@ -457,16 +594,53 @@ class Payment(ModelSQL, ModelView):
         return bool(cursor.rowcount)
 
     @classmethod
-    def _verify(cls, payment, adapter, params):
+    def _ask_bank(cls, payment, adapter, params, origin):
+        "The bank's answer to verify (remembered or asked), logged."
+        Event = Pool().get('partak.payment.event')
+        result = _verified.get(payment)
+        remembered = result is not None
+        if result is None:
+            try:
+                result = adapter.verify(payment, params)
+            except base.GatewayError as error:
+                # Adapters should answer unreachable() themselves; a bank
+                # that times out must never lose the callback.
+                logger.warning("verify of payment %s: %s", payment.id, error)
+                result = adapter.unreachable(error)
+            if result.ok and result.final:
+                _verified.put(payment, result)
+        Event.log(payment, 'verify', bank_code=result.code,
+            amount=result.amount, message=gettext(
+                'partak_payment.msg_event_verify',
+                answer=result.message or result.code or '',
+                reference=result.reference or '-',
+                origin=origin + (' (memo)' if remembered else '')))
+        return result
+
+    @classmethod
+    def _unapplicable_reason(cls, payment):
+        """Why the paid order must not be applied (translated), or None: an
+        application that failed in an earlier round of this transaction,
+        or a product withdrawn while the payer was at the bank."""
+        reason = _not_applicable.get(payment)
+        if reason:
+            return reason
+        order = payment.order
+        product = order.product
+        if order.state == 'quoted' and product and (
+                not product.active or not product.template.active):
+            return gettext('partak_payment.msg_order_product_withdrawn',
+                product=product.rec_name, order=order.number)
+        return None
+
+    @classmethod
+    def _verify(cls, payment, adapter, params, origin='callback'):
         "Asks the bank and applies its answer to an open payment."
         pool = Pool()
         Order = pool.get('partak.order')
         WalletMove = pool.get('partak.wallet.move')
-        result = _verified.get(payment)
-        if result is None:
-            result = adapter.verify(payment, params)
-            if result.ok and result.final:
-                _verified.put(payment, result)
+        Event = pool.get('partak.payment.event')
+        result = cls._ask_bank(payment, adapter, params, origin)
         now = datetime.datetime.now()
         payment.bank_code = result.code or None
         if result.ok and result.amount == payment.amount and result.reference:
@@ -476,18 +650,45 @@ class Payment(ModelSQL, ModelView):
             payment.message = None
             payment.save()
             order = Order(payment.order.id)
-            was_quoted = order.state == 'quoted'
-            applied = Order.settle(order, payment.amount, payment.reference)
-            order = Order(order.id)
-            if not applied and not was_quoted:
-                # The order was settled meanwhile (paid twice from two
-                # tabs) or cancelled: settle leaves it alone, so the money
-                # received goes to the panel credit.
+            reason = cls._unapplicable_reason(payment)
+            applied = False
+            if reason:
+                # The money is received but the order cannot be delivered:
+                # it goes to the panel credit, never lost.
+                if order.state == 'quoted':
+                    Order._set_state([order], {'state': 'cancelled',
+                            'payment_reference': payment.reference,
+                            'note': reason[:250]})
                 WalletMove.credit(payment.party, payment.amount,
                     reason='payment', order=order,
-                    payment=payment.reference,
-                    note=gettext('partak_payment.msg_wallet_note_payment',
-                        payment=str(payment.id), order=order.number)[:250])
+                    payment=payment.reference, note=reason[:250])
+            else:
+                was_quoted = order.state == 'quoted'
+                try:
+                    applied = Order.settle(order, payment.amount,
+                        payment.reference)
+                except UserError as error:
+                    logger.warning("payment %s: order %s not applicable: %s",
+                        payment.id, order.number, error.message)
+                    _not_applicable.put(payment, error.message)
+                    raise _RestartNotApplicable()
+                order = Order(order.id)
+                if not applied and not was_quoted:
+                    # The order was settled meanwhile (paid twice from two
+                    # tabs) or cancelled: settle leaves it alone, so the
+                    # money received goes to the panel credit.
+                    reason = gettext(
+                        'partak_payment.msg_wallet_note_payment',
+                        payment=str(payment.id), order=order.number)
+                    WalletMove.credit(payment.party, payment.amount,
+                        reason='payment', order=order,
+                        payment=payment.reference, note=reason[:250])
+                elif not applied:
+                    # settle refused it (expired, wrong amount, wallet)
+                    # and credited the amount itself.
+                    reason = order.note
+            order = Order(order.id)
+            payment.outcome = 'applied' if applied else 'credited'
             if applied and order.state == 'applied':
                 message = 'partak_payment.msg_payment_paid_applied'
             elif applied:
@@ -498,9 +699,13 @@ class Payment(ModelSQL, ModelView):
                 reference=payment.reference,
                 amount=format_rials(payment.amount))
             payment.save()
+            Event.log(payment, 'settled' if applied else 'credited',
+                amount=payment.amount, bank_code=result.code,
+                message=payment.message + (
+                    '\n' + reason if reason and not applied else ''))
             logger.info("payment %s paid (reference %s), order %s %s",
                 payment.id, payment.reference, order.number,
-                'settled' if applied else 'not settled')
+                'settled' if applied else 'credited')
         elif result.ok:
             # The bank confirms something else than what we asked: never
             # apply it; the back office sorts it out with the bank.
@@ -512,6 +717,8 @@ class Payment(ModelSQL, ModelView):
                 bank_amount=format_rials(result.amount or 0),
                 amount=format_rials(payment.amount))
             payment.save()
+            Event.log(payment, 'failed', bank_code=result.code,
+                amount=result.amount, message=payment.message)
             logger.error("payment %s: bank confirmed %s instead of %s",
                 payment.id, result.amount, payment.amount)
         elif not result.final and (result.code == base.UNREACHABLE
@@ -529,11 +736,46 @@ class Payment(ModelSQL, ModelView):
                 'partak_payment.msg_payment_abandoned',
                 reason=result.message or result.code)
             payment.save()
+            Event.log(payment, 'failed', bank_code=result.code,
+                message=payment.message)
         else:
             payment.state = 'failed'
             payment.verified_at = now
             payment.message = gettext('partak_payment.msg_payment_failed',
                 reason=result.message or result.code)
             payment.save()
+            Event.log(payment, 'failed', bank_code=result.code,
+                message=payment.message)
             logger.info("payment %s failed: %s %s", payment.id,
                 result.code, result.message)
+
+    @classmethod
+    def refund(cls, payment, amount, reason):
+        """Staff: refunds ``amount`` Rials of a paid payment to the
+        subscriber's wallet with ``reason`` (required).  At most what is
+        still refundable; leaves a wallet move and a 'refund' event naming
+        the user.  Returns the wallet move."""
+        pool = Pool()
+        WalletMove = pool.get('partak.wallet.move')
+        Event = pool.get('partak.payment.event')
+        Party = pool.get('party.party')
+        cls.lock([payment])
+        payment = cls(payment.id)
+        reason = (reason or '').strip()
+        if not reason:
+            raise PaymentError(gettext('partak_payment.msg_refund_reason'))
+        try:
+            amount = int(amount)
+        except (TypeError, ValueError):
+            amount = 0
+        refundable = payment.refundable
+        if amount <= 0 or amount > refundable:
+            raise PaymentError(gettext('partak_payment.msg_refund_amount',
+                    payment=payment.rec_name,
+                    refundable=format_rials(refundable)))
+        Party.lock([payment.party])
+        move = WalletMove.credit(payment.party, amount, reason='refund',
+            order=payment.order, payment=payment.reference,
+            note=reason[:250])
+        Event.log(payment, 'refund', amount=amount, message=reason)
+        return move

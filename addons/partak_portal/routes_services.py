@@ -13,10 +13,12 @@ from werkzeug.wrappers import Response
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
+from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
+from trytond.wsgi import app
 
 from . import jalali
-from .routes import PREFIX, paging, route
+from .routes import PREFIX, database_name, paging, portal_language, route
 
 RENEW_TABS = ('service', 'traffic', 'timed', 'change', 'ip', 'free')
 TAB_KINDS = {
@@ -175,8 +177,11 @@ def order_page(visit, number):
         gateways=gateways, error=error)
 
 
-@route('/payment/return/<int:payment_id>', methods=('GET', 'POST'))
+@route('/payment/return/<int:payment_id>', methods=('GET',))
 def payment_return(visit, payment_id):
+    """The bank sends the payer back here (GET with the bank's parameters)
+    and the POST callback below redirects here without them: only a
+    request that carries parameters is a callback to handle."""
     Payment = Pool().get('partak.payment')
     payments = Payment.search([
             ('id', '=', payment_id),
@@ -184,10 +189,35 @@ def payment_return(visit, payment_id):
             ], limit=1)
     if not payments:
         raise NotFound()
-    payment = Payment.handle_callback(payment_id,
-        dict(visit.request.values.items()))
+    payment, = payments
+    params = dict(visit.request.args.items())
+    if params:
+        payment = Payment.handle_callback(payment_id, params)
     return visit.page('payment_result.html', active='finance',
         payment=payment, order=payment.order)
+
+
+@with_pool
+@with_transaction(readonly=False, context={'language': portal_language()})
+def _bank_post(request, pool, payment_id):
+    Payment = pool.get('partak.payment')
+    try:
+        Payment.handle_callback(payment_id, dict(request.form.items()))
+    except UserError:
+        # Unknown payment: nothing to handle, nothing to tell a stranger.
+        raise NotFound()
+
+
+@app.route(PREFIX + '/payment/return/<int:payment_id>', methods=['POST'])
+def payment_return_post(request, payment_id):
+    """Banks that POST the payer back (Saman, Mellat, ...): a cross-site
+    form, so it carries neither our CSRF token nor the session cookie
+    (SameSite).  The payment's bank token is the credential, checked by
+    handle_callback; the result is then shown by the GET page, where the
+    subscriber's session applies."""
+    _bank_post(request, database_name(), payment_id)
+    return redirect('%s/payment/return/%d' % (PREFIX, payment_id),
+        code=303)
 
 
 @route('/finance')

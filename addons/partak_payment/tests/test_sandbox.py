@@ -326,7 +326,27 @@ class SandboxBankTestCase(unittest.TestCase):
             'amount': payment.amount,
             'callback_count': payment.callback_count,
             'order_state': payment.order.state,
+            'outcome': payment.outcome,
             }
+
+    def events(self, payment_id):
+        "The payment's audit log, oldest first: [(kind, code, amount, ...)]"
+        def read():
+            Event = Pool().get('partak.payment.event')
+            return [{'kind': e.kind, 'bank_code': e.bank_code,
+                    'amount': e.amount, 'message': e.message,
+                    'remote_ip': e.remote_ip, 'params': e.params,
+                    'user': e.user.id if e.user else None}
+                for e in Event.search([('payment', '=', payment_id)],
+                    order=[('id', 'ASC')])]
+        return self.transact(read)
+
+    def kinds(self, payment_id):
+        "{kind: count} of the payment's events."
+        counts = {}
+        for event in self.events(payment_id):
+            counts[event['kind']] = counts.get(event['kind'], 0) + 1
+        return counts
 
     def payment(self, payment_id):
         def read():
@@ -575,6 +595,9 @@ class SandboxBankTestCase(unittest.TestCase):
         self.assertEqual({r['reference'] for r in results},
             {params['reference']})
         self.assertEqual(results[-1]['callback_count'], 1000)
+        # Each callback is logged; one question to the bank, one settlement.
+        self.assertEqual(self.kinds(payment_id),
+            {'callback': 1000, 'verify': 1, 'settled': 1})
         facts = self.facts(order_id)
         self.assertEqual((facts['state'], facts['invoices'],
                 facts['periods'], facts['wallet'], facts['payments']),
@@ -606,6 +629,8 @@ class SandboxBankTestCase(unittest.TestCase):
         facts = self.facts(order_id)
         self.assertEqual((facts['state'], facts['invoices'],
                 facts['periods']), ('applied', 1, 1))
+        self.assertEqual(self.kinds(payment_id),
+            {'callback': 40, 'verify': 1, 'settled': 1})
 
     def test_tampered_callbacks(self):
         "Callbacks with another token or an unknown payment are refused"
@@ -666,6 +691,8 @@ class SandboxBankTestCase(unittest.TestCase):
             'applied')
         result = self.callback(payment_1, params_1)
         self.assertEqual(result['state'], 'paid')
+        self.assertEqual(result['outcome'], 'credited')
+        self.assertEqual(self.payment(payment_2)['outcome'], 'applied')
         self.assertIn('اعتبار', result['message'])
         facts = self.facts(order_id)
         self.assertEqual((facts['invoices'], facts['periods'],
@@ -683,6 +710,7 @@ class SandboxBankTestCase(unittest.TestCase):
         result = self.callback(payment_id, params)
         self.assertEqual(result['state'], 'paid')
         self.assertEqual(result['order_state'], 'cancelled')
+        self.assertEqual(result['outcome'], 'credited')
         facts = self.facts(order_id)
         self.assertEqual((facts['invoices'], facts['periods'],
                 facts['wallet']), (0, 0, PAYABLE))
