@@ -5,29 +5,24 @@
 import re
 from decimal import Decimal
 
-from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from trytond.modules.company.tests import create_company, set_company
 
-PASSWORD = 'secret-pass-1'
+from . import tools
+from .tools import PASSWORD
+
 PRICE = 6_230_489
 PAYABLE = 6_791_233
 
 
-class FinanceTestCase(RouteTestCase):
+class FinanceTestCase(tools.PortalRouteTestCase):
     "Portal financial operations"
-    module = 'partak_portal'
-    language = 'fa'
 
     @classmethod
     def setUpClass(cls):
-        if not config.has_section('partak'):
-            config.add_section('partak')
-        config.set('partak', 'portal_database', DB_NAME)
-        config.set('session', 'web_timeout', '3600')
         super().setUpClass()
         from trytond.modules.partak_services.setup import run_in_transaction
         # The accounting set-up takes table locks: restarted as needed.
@@ -43,7 +38,6 @@ class FinanceTestCase(RouteTestCase):
         Line = pool.get('partak.line')
         WebUser = pool.get('web.user')
         Template = pool.get('product.template')
-        Uom = pool.get('product.uom')
         ModelData = pool.get('ir.model.data')
         Order = pool.get('partak.order')
         Payment = pool.get('partak.payment')
@@ -114,17 +108,6 @@ class FinanceTestCase(RouteTestCase):
             cls.paid, cls.failed, cls.waiting, cls.others = (
                 cls.paid.id, cls.failed.id, cls.waiting.id, cls.others.id)
             cls.credited = credited.id
-
-    def logged_in(self, login):
-        client = self.client()
-        page = client.get('/portal/login').get_data(as_text=True)
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"', page).group(1)
-        response = client.post('/portal/login', data={
-                'csrf_token': token, 'login': login, 'password': PASSWORD},
-            environ_overrides={'REMOTE_ADDR': '10.0.0.9'})
-        self.assertEqual(response.status_code, 302)
-        return client
 
     def test_finance_lists_own_attempts(self):
         "Every attempt of the subscriber, with its state, and no other"
@@ -198,5 +181,3 @@ class FinanceTestCase(RouteTestCase):
         self.assertEqual(client.post('/portal/payment/return/999999',
                 data={'token': 'x'}).status_code, 404)
 
-
-del RouteTestCase

@@ -6,11 +6,11 @@ subscriber with its Jalali date-time, sender, mobile, reason and text,
 import datetime
 import re
 
-from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 
-PASSWORD = 'secret-pass-1'
+from . import tools
+from .tools import PASSWORD
+
 MOBILE = '09111234567'
 ENDING = 'اعلام 2 روز مانده به منقضی شدن سرویس'
 ENDED = 'اعلام انقضا شدن سرویس در روز انقضا'
@@ -18,18 +18,8 @@ ENDED = 'اعلام انقضا شدن سرویس در روز انقضا'
 SENT_AT = datetime.datetime(2016, 2, 6, 7, 0)
 
 
-class MessageBoxTestCase(RouteTestCase):
+class MessageBoxTestCase(tools.PortalRouteTestCase):
     "Portal message box"
-    module = 'partak_portal'
-    language = 'fa'
-
-    @classmethod
-    def setUpClass(cls):
-        if not config.has_section('partak'):
-            config.add_section('partak')
-        config.set('partak', 'portal_database', DB_NAME)
-        config.set('session', 'web_timeout', '3600')
-        super().setUpClass()
 
     @classmethod
     def setUpDatabase(cls):
@@ -77,17 +67,6 @@ class MessageBoxTestCase(RouteTestCase):
                     'reason': 'ناموفق', 'text': 'هرگز نرسید'},
                 {'party': other.id, 'mobile': '09129999999', 'state': 'sent',
                     'reason': 'دیگری', 'text': 'پیام دیگری'}])
-
-    def logged_in(self):
-        client = self.client()
-        page = client.get('/portal/login').get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"',
-            page).group(1)
-        response = client.post('/portal/login', data={'csrf_token': token,
-                'login': '1132455123', 'password': PASSWORD},
-            environ_overrides={'REMOTE_ADDR': '10.0.9.1'})
-        self.assertEqual(response.status_code, 302)
-        return client
 
     @staticmethod
     def rows(page):

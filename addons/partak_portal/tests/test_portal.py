@@ -10,10 +10,12 @@ from PIL import Image
 
 from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
-PASSWORD = 'secret-pass-1'
+from . import tools
+from .tools import PASSWORD
+
 NATIONAL_CODE = '2080452517'
 MOBILE = '09111234567'
 
@@ -24,18 +26,8 @@ def image_bytes(size=(800, 600), fmt='JPEG'):
     return out.getvalue()
 
 
-class PortalTestCase(RouteTestCase):
+class PortalTestCase(tools.PortalRouteTestCase):
     "Customer portal pages"
-    module = 'partak_portal'
-    language = 'fa'
-
-    @classmethod
-    def setUpClass(cls):
-        if not config.has_section('partak'):
-            config.add_section('partak')
-        config.set('partak', 'portal_database', DB_NAME)
-        config.set('session', 'web_timeout', '3600')
-        super().setUpClass()
 
     @classmethod
     def setUpDatabase(cls):
@@ -76,36 +68,6 @@ class PortalTestCase(RouteTestCase):
                     'password_hash': WebUser.hash_password(PASSWORD)},
                 {'party': other.id,
                     'password_hash': WebUser.hash_password(PASSWORD)}])
-
-    def setUp(self):
-        super().setUp()
-        # Each test starts with no throttle rows, whatever ran before.
-        with Transaction().start(DB_NAME, 0) as transaction:
-            pool = Pool()
-            for name in ('partak.portal.ip_block',
-                    'partak.portal.login_failure'):
-                Model = pool.get(name)
-                Model.delete(Model.search([]))
-            transaction.commit()
-
-    # -- helpers -----------------------------------------------------------
-
-    def csrf(self, client, path='/portal/login'):
-        page = client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def login(self, client, login='1132455123', password=PASSWORD,
-            ip='10.0.0.1'):
-        token = self.csrf(client)
-        return client.post('/portal/login', data={
-                'csrf_token': token, 'login': login, 'password': password},
-            environ_overrides={'REMOTE_ADDR': ip})
-
-    def logged_in(self, login='1132455123'):
-        client = self.client()
-        response = self.login(client, login=login)
-        self.assertEqual(response.status_code, 302)
-        return client
 
     # -- login ---------------------------------------------------------------
 

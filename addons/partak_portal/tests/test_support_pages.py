@@ -6,32 +6,16 @@ another subscriber's ticket."""
 import io
 import re
 
-from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
-from . import test_portal
+from . import test_portal, tools
 from .test_portal import image_bytes
 
 
-class SupportPagesTestCase(RouteTestCase):
+class SupportPagesTestCase(tools.PortalRouteTestCase):
     "Customer portal support pages"
-    module = 'partak_portal'
-    language = 'fa'
-
-    @classmethod
-    def setUpClass(cls):
-        if not config.has_section('partak'):
-            config.add_section('partak')
-        config.set('partak', 'portal_database', DB_NAME)
-        config.set('session', 'web_timeout', '3600')
-        super().setUpClass()
-
-    # The login helpers of the portal's own tests.
-    csrf = test_portal.PortalTestCase.csrf
-    login = test_portal.PortalTestCase.login
-    logged_in = test_portal.PortalTestCase.logged_in
 
     @classmethod
     def setUpDatabase(cls):
@@ -57,10 +41,6 @@ class SupportPagesTestCase(RouteTestCase):
         super().setUp()
         with Transaction().start(DB_NAME, 0) as transaction:
             pool = Pool()
-            IPBlock = pool.get('partak.portal.ip_block')
-            Failure = pool.get('partak.portal.login_failure')
-            IPBlock.delete(IPBlock.search([]))
-            Failure.delete(Failure.search([]))
             # Each test starts with only the other subscriber's ticket.
             Ticket = pool.get('partak.helpdesk.ticket')
             Ticket.delete(Ticket.search(
@@ -293,5 +273,3 @@ class SupportPagesTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.my_tickets(), [])
 
-
-del RouteTestCase

@@ -4,28 +4,18 @@
 subscriber sees, answering once, and the form shown again on errors."""
 import datetime
 import html
-import re
 
-from trytond.config import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
-PASSWORD = 'secret-pass-1'
+from . import tools
+from .tools import PASSWORD
 
 
-class SurveyPagesTestCase(RouteTestCase):
+
+class SurveyPagesTestCase(tools.PortalRouteTestCase):
     "Survey pages of the customer portal"
-    module = 'partak_portal'
-    language = 'fa'
-
-    @classmethod
-    def setUpClass(cls):
-        if not config.has_section('partak'):
-            config.add_section('partak')
-        config.set('partak', 'portal_database', DB_NAME)
-        config.set('session', 'web_timeout', '3600')
-        super().setUpClass()
 
     @classmethod
     def setUpDatabase(cls):
@@ -98,18 +88,6 @@ class SurveyPagesTestCase(RouteTestCase):
                 'options': [o.id for o in choice.options]}
             transaction.commit()
         return ids
-
-    def csrf(self, client, path='/portal/login'):
-        page = client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def logged_in(self, login='1132455123'):
-        client = self.client()
-        token = self.csrf(client)
-        response = client.post('/portal/login', data={
-                'csrf_token': token, 'login': login, 'password': PASSWORD})
-        self.assertEqual(response.status_code, 302)
-        return client
 
     def post(self, client, survey, rating='4', option=0, text='',
             token=None):
