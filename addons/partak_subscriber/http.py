@@ -31,3 +31,42 @@ def database_route(rule, methods=('GET',), readonly=False, context=None):
         app.route(rule, methods=list(methods))(endpoint)
         return func
     return decorator
+
+
+class RemoteError(Exception):
+    """A remote service (bank, SMS provider) did not answer usable JSON.
+    ``status`` is the HTTP status of an answer that was not JSON, None when
+    nothing came back (network error, timeout)."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+def request_json(url, data=None, headers=None, method=None, timeout=15):
+    """Sends ``data`` as JSON (GET when None) and returns the decoded JSON
+    answer, also for HTTP error statuses that carry a JSON body (banks and
+    SMS providers put their error code there).  Raises RemoteError."""
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+    body = json.dumps(data).encode('utf-8') if data is not None else None
+    request = urllib.request.Request(url, data=body,
+        method=method or ('POST' if body is not None else 'GET'),
+        headers={'Content-Type': 'application/json',
+            'Accept': 'application/json', **(headers or {})})
+    status = None
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+    except urllib.error.HTTPError as error:
+        status = error.code
+        payload = error.read()
+    except (urllib.error.URLError, socket.timeout, OSError) as error:
+        raise RemoteError('%s: %s' % (url, error)) from error
+    try:
+        return json.loads(payload.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise RemoteError('HTTP %s: no JSON answer from %s'
+            % (status or 200, url), status=status or 200) from error

@@ -23,13 +23,10 @@ to ``partak.sms.provider.type`` and import the file in ``__init__``.
 """
 import abc
 import dataclasses
-import json
 import logging
-import socket
-import urllib.error
-import urllib.request
 
 from trytond import config
+from trytond.modules.partak_subscriber import http
 
 logger = logging.getLogger(__name__)
 _REGISTRY = {}
@@ -105,27 +102,13 @@ class Provider(abc.ABC):
         (providers put their error code there).  Raises ProviderError
         (UNREACHABLE) on network errors and timeouts, and with the HTTP
         status as code for answers that are not JSON."""
-        body = json.dumps(data).encode('utf-8') if data is not None else None
-        request = urllib.request.Request(url, data=body,
-            method=method or ('POST' if body is not None else 'GET'),
-            headers={'Content-Type': 'application/json',
-                'Accept': 'application/json', **(headers or {})})
-        status = None
         try:
-            with urllib.request.urlopen(
-                    request, timeout=self.timeout()) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as error:
-            status = error.code
-            payload = error.read()
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
-            raise ProviderError('%s: %s' % (url, error),
-                code=UNREACHABLE) from error
-        try:
-            return json.loads(payload.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ProviderError('HTTP %s: no JSON answer from %s'
-                % (status or 200, url), code=status or 'http') from error
+            return http.request_json(url, data, headers=headers,
+                method=method, timeout=self.timeout())
+        except http.RemoteError as error:
+            code = UNREACHABLE if error.status is None else (
+                error.status if error.status != 200 else 'http')
+            raise ProviderError(str(error), code=code) from error
 
 
 def register(cls):

@@ -29,14 +29,11 @@ module that extends the model) and import the file so that it registers.
 """
 import abc
 import dataclasses
-import json
 import logging
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from trytond import config
+from trytond.modules.partak_subscriber import http
 from trytond.transaction import Transaction
 
 logger = logging.getLogger(__name__)
@@ -116,24 +113,11 @@ class Gateway(abc.ABC):
         answer (also for HTTP error statuses that carry a JSON body).
         Raises GatewayError on network errors, timeouts and answers that
         are not JSON."""
-        body = json.dumps(data).encode('utf-8')
-        request = urllib.request.Request(url, data=body, method='POST',
-            headers={'Content-Type': 'application/json',
-                'Accept': 'application/json', **(headers or {})})
         try:
-            with urllib.request.urlopen(
-                    request, timeout=self.timeout()) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as error:
-            payload = error.read()
-            if not payload:
-                raise GatewayError('HTTP %s from %s' % (error.code, url))
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
-            raise GatewayError('%s: %s' % (url, error)) from error
-        try:
-            return json.loads(payload.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise GatewayError('%s answered no JSON' % url) from error
+            return http.request_json(url, data, headers=headers,
+                method='POST', timeout=self.timeout())
+        except http.RemoteError as error:
+            raise GatewayError(str(error)) from error
 
 
 def register(cls):
