@@ -134,8 +134,8 @@ class SandboxBankTestCase(unittest.TestCase):
     @classmethod
     def activate(cls):
         """Activates the module (the same database as the module test, so
-        DB_CACHE serves both) and loads the Persian catalogues of the
-        Partak modules: the portal runs in Persian."""
+        DB_CACHE serves both) and loads the Persian catalogues: the portal
+        runs in Persian."""
         activate_module([cls.module])
         with Transaction().start(DB_NAME, 0) as transaction:
             pool = Pool()
@@ -143,8 +143,13 @@ class SandboxBankTestCase(unittest.TestCase):
             Translation = pool.get('ir.translation')
             Lang.write(Lang.search([('code', '=', 'fa')]),
                 {'translatable': True})
-            for module in ('partak_subscriber', 'partak_services',
-                    'partak_payment'):
+            # Tryton's catalogues first: Partak's override some of them.
+            Module = pool.get('ir.module')
+            upstream = sorted(m.name for m in Module.search(
+                    [('state', '=', 'activated')])
+                if not m.name.startswith('partak_'))
+            for module in upstream + ['partak_subscriber', 'partak_services',
+                    'partak_payment']:
                 path = os.path.join(get_module_path(module), 'locale',
                     'fa.po')
                 if os.path.exists(path):
