@@ -18,6 +18,11 @@ DEMO_DB=${DEMO_DB:-sqlite}
 RADIUS_PORT=${RADIUS_PORT:-1812}
 PG=postgresql://postgres@127.0.0.1:5432/
 export TRYTOND_WEB__LISTEN=127.0.0.1:$PORT TRYTOND_WEB__ROOT=$PWD/vendor/sao
+# The demo's fake banks (off in config/trytond.conf) and the public address
+# that the payment URLs start with (Payment Settings of the demo data).
+export TRYTOND_PARTAK__TEST_BANKS=True
+export TRYTOND_PARTAK__TEST_BANKS_URL=http://localhost:$PORT/bank/test
+export PARTAK_PUBLIC_URL=http://localhost:$PORT
 mkdir -p var/db
 PY=.venv/bin/python
 

@@ -104,6 +104,10 @@ def write_config(path, backend, db_path, port, database):
     parser.set('web', 'listen', '127.0.0.1:%d' % port)
     parser.set('web', 'root', str(ROOT / 'vendor' / 'sao'))
     parser.set('partak', 'portal_database', database)
+    # The fake banks are off in the shipped configuration: on for the tests.
+    parser.set('partak', 'test_banks', 'True')
+    parser.set('partak', 'test_banks_url',
+        'http://127.0.0.1:%d/bank/test' % port)
     with open(path, 'w', encoding='utf-8') as fp:
         parser.write(fp)
 
@@ -173,6 +177,8 @@ def portal(tmp_path_factory):
             'TRYTOND_DATABASE__PATH': str(db_path),
             'TRYTOND_WEB__LISTEN': '127.0.0.1:%d' % port,
             'TRYTOND_PARTAK__PORTAL_DATABASE': database,
+            # Payment Settings of the demo data: the address served here.
+            'PARTAK_PUBLIC_URL': 'http://127.0.0.1:%d' % port,
             'PYTHONUNBUFFERED': '1',
             })
     if backend == 'postgresql':

@@ -379,6 +379,17 @@ class Reply(Wizard):
         return 'end'
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...) in a ticket title would reach the operator's machine).
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+
+
+def csv_cell(value):
+    "The text of a CSV cell, with a leading ' if it would be a formula."
+    value = value or ''
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 class LineFaultReport(Report):
     """The telecom operator's list (لیست کاربران جهت ارسال به مخابرات) as
     CSV: phone, centre, title, date of the chosen tickets."""
@@ -396,12 +407,12 @@ class LineFaultReport(Report):
         for ticket in records:
             line = ticket.line or (
                 ticket.party.lines[0] if ticket.party.lines else None)
-            writer.writerow([
+            writer.writerow([csv_cell(value) for value in [
                     line.phone if line else '',
                     line.centre.name if line else '',
                     ticket.title,
                     ticket.date.strftime('%Y-%m-%d %H:%M'),
                     ticket.number,
-                    ])
+                    ]])
         # A BOM so that spreadsheet programs read the Persian as UTF-8.
         return 'csv', ('\ufeff' + out.getvalue()).encode('utf-8')

@@ -8,19 +8,27 @@ Call it inside the transaction of scripts/demo_data.py once the company
 exists:
 
     from trytond.modules.partak_payment.demo import load_payment
-    load_payment(company)
+    load_payment(company, public_url='http://localhost:8000')
+
+The public address of the portal (Payment Settings) is ``public_url``,
+else the environment's PARTAK_PUBLIC_URL (scripts/demo.sh and the tests'
+fixture set it to the address they serve), else http:// + trytond's
+[web] listen.
 """
+import os
+
+from trytond import config
 from trytond.pool import Pool
 
 SANDBOX_NAME = 'بانک آزمایشی (Sandbox)'
 SANDBOX_MERCHANT = 'SANDBOX-MERCHANT'
 ZARINPAL_NAME = 'زرین‌پال (سرور آزمایشی)'
-# A path: the test bank of the server that serves the request (any port).
+# A path: the test bank of this server, under the public address.
 ZARINPAL_URL = '/bank/test/zarinpal'
 ZARINPAL_MERCHANT = '00000000-0000-0000-0000-000000000000'
 
 
-def load_payment(company=None):
+def load_payment(company=None, public_url=None):
     """Creates the sandbox gateway «بانک آزمایشی (Sandbox)» for ``company``
     (default: the first company) and returns it; returns the existing one
     when it is already there."""
@@ -29,6 +37,7 @@ def load_payment(company=None):
     Company = pool.get('company.company')
     if company is None:
         company, = Company.search([], limit=1, order=[('id', 'ASC')])
+    set_public_url(public_url)
     load_test_zarinpal(company)
     gateways = Gateway.search([
             ('type', '=', 'sandbox'),
@@ -49,6 +58,24 @@ def load_payment(company=None):
                 'active': True,
                 }])
     return gateway
+
+
+def demo_public_url():
+    "PARTAK_PUBLIC_URL, else http:// + [web] listen (the demo's server)."
+    url = os.environ.get('PARTAK_PUBLIC_URL')
+    if not url:
+        listen = config.get('web', 'listen', default='localhost:8000')
+        url = 'http://' + listen.replace('0.0.0.0', 'localhost')
+    return url
+
+
+def set_public_url(url=None):
+    "Sets the public address of Payment Settings (see demo_public_url)."
+    Configuration = Pool().get('partak.payment.configuration')
+    config_ = Configuration(1)
+    config_.public_url = url or demo_public_url()
+    config_.save()
+    return config_.public_url
 
 
 def load_test_zarinpal(company):

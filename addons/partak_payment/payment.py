@@ -26,10 +26,10 @@ import threading
 import time
 import urllib.parse
 
-from sql import Literal
+from sql import For, Literal
 from sql.conditionals import Coalesce
 
-from trytond import config
+from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
@@ -129,6 +129,33 @@ _not_applicable = _NotApplicableMemo()
 class _RestartNotApplicable(TransactionError):
     """Rolls back an application that raised a UserError; the restarted
     transaction finds the reason in _not_applicable and credits."""
+
+
+def lock_waiting(Model, ids):
+    """Locks the rows ``ids`` of ``Model`` until the end of the
+    transaction, waiting for a transaction that holds them
+    (``SELECT ... FOR UPDATE`` without NOWAIT).
+
+    Tryton 8.0's ``Model.lock()`` restarts the transaction and takes the
+    lock with NOWAIT, retrying a few times within a fraction of a second:
+    a second callback of a payment whose verify (an HTTP call to the bank)
+    is under way failed with "could not obtain lock".  The rows are then
+    recorded as locked by the transaction, so that a later
+    ``Model.lock()`` of them (Order.settle, WalletMove.debit) passes.
+    On SQLite, which has no row locks, the first write serialises."""
+    transaction = Transaction()
+    created = set(transaction.create_records[Model.__name__])
+    ids = sorted({int(i) for i in ids} - created)
+    if not ids:
+        return
+    if backend.name == 'postgresql':
+        table = Model.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(Literal(1),
+                where=table.id.in_(ids), for_=For('UPDATE')))
+    # trytond's own record of the rows locked by this transaction
+    # (Transaction.lock_records checks it).
+    transaction._locked_records[Model._table].update(ids)
 
 
 def run_with_locks(func, *args, **kwargs):
@@ -376,8 +403,9 @@ class Payment(ModelSQL, ModelView):
         ``callback_url`` is where the bank sends the payer back; the
         placeholder ``%(payment)s`` (or ``{payment}``) in it is replaced
         with the new payment's id, e.g.
-        ``https://host/portal/payment/return/%(payment)s``.  A path without
-        a host gets the host of the current HTTP request.
+        ``/portal/payment/return/%(payment)s``.  A path is made absolute
+        with the public address of Payment Settings (never the host of the
+        HTTP request); without that address no payment starts.
 
         Raises PaymentError (a UserError with a translated message) when
         the order cannot be paid or the bank refuses the request; in the
@@ -386,6 +414,7 @@ class Payment(ModelSQL, ModelView):
         pool = Pool()
         Order = pool.get('partak.order')
         Gateway = pool.get('partak.payment.gateway')
+        Configuration = pool.get('partak.payment.configuration')
         order = Order(int(order))
         gateway = Gateway(int(gateway))
         now = datetime.datetime.now()
@@ -404,6 +433,8 @@ class Payment(ModelSQL, ModelView):
                     'partak_payment.msg_gateway_inactive',
                     gateway=gateway.rec_name))
         adapter = gateway.adapter()
+        if not Configuration.get_public_url():
+            raise PaymentError(gettext('partak_payment.msg_public_url_missing'))
         payment = cls(order=order, party=order.party,
             company=order.company or gateway.company, gateway=gateway,
             amount=int(order.payable), state='pending', callback_count=0)
@@ -456,9 +487,13 @@ class Payment(ModelSQL, ModelView):
         ``origin`` is 'callback' (the bank's redirect), 'cron' or 'staff'
         (asked again from here: no callback is counted).
 
-        Locks the payment and order rows (Tryton restarts the transaction
-        with the locks taken: call it early in a transaction that trytond
-        manages, as in a route with ``with_transaction``).  Raises
+        A callback whose token is not the payment's is refused before
+        anything else: logged as a 'refused' event, the payment untouched
+        (no callback counted).  Otherwise the payment, order and party
+        rows are locked, waiting for a concurrent callback of the same
+        payment to end (see lock_waiting); other locks restart the
+        transaction as Tryton does: call it in a transaction that trytond
+        manages, as in a route with ``with_transaction``.  Raises
         PaymentError when no payment has this id."""
         pool = Pool()
         Order = pool.get('partak.order')
@@ -469,21 +504,32 @@ class Payment(ModelSQL, ModelView):
         except (TypeError, ValueError):
             raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
         params = dict(params or {})
-        cls.lock([payment_id])
-        if origin == 'callback':
-            if not cls._count_callback(payment_id):
-                raise PaymentError(gettext(
-                        'partak_payment.msg_payment_unknown'))
-        elif not cls.search([('id', '=', payment_id)]):
+        payments = cls.search([('id', '=', payment_id)], limit=1)
+        if not payments:
+            logger.warning("callback for unknown payment %s", payment_id)
             raise PaymentError(gettext('partak_payment.msg_payment_unknown'))
-        payment = cls(payment_id)
+        payment, = payments
         adapter = payment.gateway.adapter()
+        # Checked before anything is locked or counted: a request without
+        # this payment's token is nobody's callback.  It leaves a 'refused'
+        # event (the audit log) and touches the payment in no way.
         refusal = cls._refusal(payment, adapter, params)
         if refusal:
             logger.warning("refused callback for payment %s: %s",
                 payment.id, refusal)
             Event.log(payment, 'refused', message=refusal, params=params)
             return payment
+        # Order.settle locks the order (and the party when it debits the
+        # wallet): all three are locked now, waiting for a concurrent
+        # callback of the same payment to finish instead of failing.
+        lock_waiting(cls, [payment_id])
+        lock_waiting(Order, [payment.order.id])
+        lock_waiting(Party, [payment.party.id])
+        if origin == 'callback':
+            cls._count_callback(payment_id)
+        # What was read before the lock may be stale.
+        Transaction().counter += 1
+        payment = cls(payment_id)
         if payment.state not in OPEN_STATES:
             # Replayed or late callback: the outcome is already decided.
             if origin == 'callback':
@@ -493,11 +539,6 @@ class Payment(ModelSQL, ModelView):
             return payment
         if origin == 'callback':
             Event.log(payment, 'callback', params=params)
-        # Order.settle locks the order (and the party when it debits the
-        # wallet): take the locks now so that the transaction restarts, if
-        # it must, before the bank is called rather than after.
-        Order.lock([payment.order])
-        Party.lock([payment.party])
         cls._verify(payment, adapter, params, origin=origin)
         return payment
 
@@ -581,9 +622,10 @@ class Payment(ModelSQL, ModelView):
 
     @classmethod
     def _count_callback(cls, payment_id):
-        """Counts one callback.  Being the transaction's first write, it
-        also serialises concurrent callbacks on SQLite, which has no row
-        locks.  Returns False when the payment does not exist."""
+        """Counts one callback whose token was checked.  Being the
+        transaction's first write, it also serialises concurrent callbacks
+        on SQLite, which has no row locks.  Returns False when the payment
+        does not exist."""
         transaction = Transaction()
         table = cls.__table__()
         cursor = transaction.connection.cursor()
@@ -659,7 +701,7 @@ class Payment(ModelSQL, ModelView):
                 # The money is received but the order cannot be delivered:
                 # it goes to the panel credit, never lost.
                 if order.state == 'quoted':
-                    Order._set_state([order], {'state': 'cancelled',
+                    Order.write_computed([order], {'state': 'cancelled',
                             'payment_reference': payment.reference,
                             'note': reason[:250]})
                 WalletMove.credit(payment.party, payment.amount,

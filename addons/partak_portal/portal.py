@@ -12,15 +12,24 @@ from trytond.modules.partak_subscriber.validators import latin_digits
 
 
 def max_failures():
+    "Wrong answers from one IP address, whatever the account, in the window."
     return config.getint('partak', 'login_max_failures', default=3)
 
 
+def account_max_failures():
+    """Wrong answers for one account, from any address, in the window: a
+    guess spread over many addresses still stops."""
+    return config.getint('partak', 'login_account_max_failures', default=5)
+
+
 def block_minutes():
+    "The window in which failures count, and the length of a block."
     return config.getint('partak', 'login_block_minutes', default=30)
 
 
 class LoginFailure(ModelSQL):
-    "A wrong portal login or password-reset answer from one IP address."
+    """A wrong portal login or password-reset answer from one IP address
+    for one account (`login`: WebUser.login_key of what was typed)."""
     __name__ = 'partak.portal.login_failure'
     ip_address = fields.Char("IP Address", required=True)
     login = fields.Char("Login")
@@ -29,7 +38,10 @@ class LoginFailure(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.ip_address, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t, (t.ip_address, Index.Equality())),
+                Index(t, (t.login, Index.Equality())),
+                })
 
 
 class IPBlock(ModelSQL, ModelView):
@@ -55,30 +67,56 @@ class IPBlock(ModelSQL, ModelView):
         return blocks[0].blocked_until if blocks else None
 
     @classmethod
-    def record_failure(cls, ip_address, login=None, now=None):
-        """Counts a failure; the third in a row blocks the address.  Returns
-        the end of the block, or None while the address may still try."""
+    def account_blocked_until(cls, login, now=None):
+        """The end of the block of the account `login` (a login key), or
+        None: it ends a window after the failure that reached the limit."""
+        Failure = Pool().get('partak.portal.login_failure')
+        now = now or datetime.datetime.now()
+        window = datetime.timedelta(minutes=block_minutes())
+        failures = Failure.search([
+                ('login', '=', login),
+                ('create_date', '>=', now - window),
+                ], order=[('create_date', 'DESC')],
+            limit=account_max_failures())
+        if len(failures) < account_max_failures():
+            return None
+        return failures[-1].create_date + window
+
+    @classmethod
+    def record_failure(cls, ip_address, login, now=None):
+        """Counts a failure of `login` (a login key) from `ip_address`.
+        Returns the end of the block that it starts, of the address or of
+        the account, or None while both may still try."""
         pool = Pool()
         Failure = pool.get('partak.portal.login_failure')
         now = now or datetime.datetime.now()
         window = now - datetime.timedelta(minutes=block_minutes())
+        # Failures older than the window never count again.
+        Failure.delete(Failure.search([('create_date', '<', window)]))
         Failure.create([{'ip_address': ip_address, 'login': login}])
-        failures = Failure.search([
+        until = cls.account_blocked_until(login, now=now)
+        failures = Failure.search_count([
                 ('ip_address', '=', ip_address),
                 ('create_date', '>=', window),
                 ])
-        if len(failures) < max_failures():
-            return None
-        until = now + datetime.timedelta(minutes=block_minutes())
-        cls.create([{'ip_address': ip_address, 'blocked_until': until}])
-        Failure.delete(Failure.search([('ip_address', '=', ip_address)]))
+        if failures >= max_failures():
+            ip_until = now + datetime.timedelta(minutes=block_minutes())
+            cls.create([{'ip_address': ip_address, 'blocked_until': ip_until}])
+            # The failures stay: they still count for their accounts, and
+            # they are out of the window when the block ends.
+            until = max(until or ip_until, ip_until)
         return until
 
     @classmethod
-    def record_success(cls, ip_address):
-        pool = Pool()
-        Failure = pool.get('partak.portal.login_failure')
-        Failure.delete(Failure.search([('ip_address', '=', ip_address)]))
+    def record_success(cls, ip_address, login):
+        """Forgets the failures of this account from this address only: a
+        success of one account must not reset the count of the address or
+        of the other accounts (wrong, wrong, right, wrong, ... blocks)."""
+        Failure = Pool().get('partak.portal.login_failure')
+        Failure.delete(Failure.search([
+                    ('ip_address', '=', ip_address),
+                    ('login', '=', login),
+                    ]))
 
 
 class WebUser(metaclass=PoolMeta):
@@ -110,6 +148,16 @@ class WebUser(metaclass=PoolMeta):
             return None
         users = cls.search([('party', '=', parties[0].id)], limit=1)
         return users[0] if users else None
+
+    @classmethod
+    def login_key(cls, login):
+        """What the throttle counts failures of: the portal account that
+        `login` names (whichever of its usernames or phones was typed), else
+        the typed text, so that unknown logins are throttled alike."""
+        user = cls.find_by_login(login)
+        if user:
+            return 'web.user,%d' % user.id
+        return latin_digits(login or '').strip().lower()[:64]
 
     @classmethod
     def portal_authenticate(cls, login, password):

@@ -11,6 +11,8 @@ import jinja2
 import polib
 from werkzeug.wrappers import Response
 
+from trytond import config
+
 from . import jalali
 
 HERE = os.path.dirname(__file__)
@@ -71,12 +73,20 @@ def csrf_valid(request):
     return bool(cookie) and hmac.compare_digest(cookie, sent)
 
 
+def cookie_secure(request):
+    """The Secure flag of the portal's cookies: [partak]
+    portal_cookie_secure (on unless a demo over plain http turns it off),
+    and always for a request that came over https."""
+    return (config.getboolean('partak', 'portal_cookie_secure', default=True)
+        or request.is_secure)
+
+
 def finish(request, response):
     "Sets the CSRF cookie when this request created the token."
     token = getattr(request, '_partak_csrf', None)
     if token:
         response.set_cookie(CSRF_COOKIE, token, httponly=True,
-            samesite='Strict', path='/portal', secure=request.is_secure)
+            samesite='Strict', path='/portal', secure=cookie_secure(request))
     response.headers.setdefault('X-Frame-Options', 'DENY')
     response.headers.setdefault('X-Content-Type-Options', 'nosniff')
     response.headers.setdefault('Referrer-Policy', 'same-origin')

@@ -25,7 +25,8 @@ from trytond.modules.partak_subscriber.http import (  # noqa: F401
 from trytond.modules.partak_subscriber.line import generate_password
 
 from . import jalali
-from .render import csrf_valid, finish, render, translator
+from .errors import wants_json
+from .render import cookie_secure, csrf_valid, finish, render, translator
 from .uploads import EXTENSIONS, UploadRefused, check_document, max_bytes
 
 PREFIX = '/portal'
@@ -53,6 +54,10 @@ class Visit:
 
     @property
     def ip_address(self):
+        """The client's address, the one place that reads it.  Behind a
+        reverse proxy, trytond's [web] num_proxies makes remote_addr the
+        client's (werkzeug's ProxyFix); X-Forwarded-For is never read
+        otherwise."""
         return self.request.remote_addr or 'unknown'
 
     def load_session(self):
@@ -110,9 +115,11 @@ def menu(_, active):
         for k, l, u in entries]
 
 
-def route(rule, methods=('GET',), login=True):
+def route(rule, methods=('GET',), login=True, multiline=()):
     """Registers a portal page: a database transaction in the portal's
-    language, the CSRF check of every POST, and the login check."""
+    language, the CSRF check of every POST, and the login check.
+    `multiline`: the form fields that are textareas (tab and line breaks
+    allowed, see errors.refuse_control_characters)."""
     def decorator(func):
         @functools.wraps(func)
         def handle(request, **kwargs):
@@ -122,14 +129,20 @@ def route(rule, methods=('GET',), login=True):
                     message=visit._("Your form has expired. Please reload "
                         "the page and try again."))
             if login and not visit.load_session():
-                if request.method == 'POST' and request.accept_mimetypes \
-                        .accept_json and not request.accept_mimetypes \
-                        .accept_html:
+                if request.method == 'POST' and wants_json(request):
                     return json_response({'ok': False,
                             'message': visit._("Your session has ended. "
                                 "Please log in again.")}, 401)
                 return redirect(PREFIX + '/login')
-            return func(visit, **kwargs)
+            response = func(visit, **kwargs)
+            if visit.session and isinstance(response, Response):
+                # The subscriber's data (the internet password on some
+                # pages) must not stay in a shared browser's cache.
+                response.headers['Cache-Control'] = 'no-store'
+            return response
+        # Read by errors.guard from the endpoint (functools.wraps copies
+        # the attributes of `handle` onto the registered endpoint).
+        handle.multiline = tuple(multiline)
         database_route(PREFIX + rule, methods,
             context={'language': portal_language()})(handle)
         return func
@@ -157,6 +170,8 @@ def portal_root(request):
 # --- Login, password reset, logout -----------------------------------------
 
 def blocked_message(visit, until):
+    # One message for a blocked address and a blocked account: it does not
+    # tell a stranger which accounts exist.
     return visit._("Too many wrong attempts from your address. You can try "
         "again at %(time)s.", time=jalali.jalali_datetime(until))
 
@@ -176,16 +191,22 @@ def login(visit):
         error = blocked_message(visit, until)
     elif request.method == 'POST':
         login_value = request.form.get('login', '').strip()[:64]
+        account = WebUser.login_key(login_value)
+        until = IPBlock.account_blocked_until(account)
+        if until:
+            # Even with the right password: a guess from many addresses.
+            return visit.render('login.html', status=429,
+                error=blocked_message(visit, until), login=login_value)
         user = WebUser.portal_authenticate(
             login_value, request.form.get('password', ''))
         if user and user.party:
-            IPBlock.record_success(visit.ip_address)
+            IPBlock.record_success(visit.ip_address, account)
             key = Session.add(user)
             response = redirect(PREFIX + '/')
             response.set_cookie(SESSION_COOKIE, key, httponly=True,
-                samesite='Lax', path=PREFIX, secure=request.is_secure)
+                samesite='Lax', path=PREFIX, secure=cookie_secure(request))
             return finish(request, response)
-        until = IPBlock.record_failure(visit.ip_address, login_value)
+        until = IPBlock.record_failure(visit.ip_address, account)
         error = (blocked_message(visit, until) if until
             else _("The username or password is wrong."))
     return visit.render('login.html', error=error, login=login_value,
@@ -200,12 +221,15 @@ def forgot(visit):
     SMS = pool.get('partak.sms')
     request, _ = visit.request, visit._
     error = done = None
-    until = IPBlock.blocked_until_for(visit.ip_address)
+    form = request.form
+    username = form.get('username', '')[:64]
+    account = WebUser.login_key(username) if request.method == 'POST' else None
+    until = (IPBlock.blocked_until_for(visit.ip_address)
+        or (account and IPBlock.account_blocked_until(account)))
     if until:
         error = blocked_message(visit, until)
     elif request.method == 'POST':
-        form = request.form
-        user = WebUser.find_by_login(form.get('username', '')[:64])
+        user = WebUser.find_by_login(username)
         code = validators.latin_digits(form.get('national_code', '')).strip()
         mobile = validators.latin_digits(form.get('mobile', '')).strip()
         party = user.party if user else None
@@ -214,11 +238,12 @@ def forgot(visit):
             password = generate_password(8)
             WebUser.write([user], {
                     'password_hash': WebUser.hash_password(password)})
+            end_sessions(user)
             SMS.queue(party, _("Your new customer panel password: %(pw)s",
                     pw=password), reason=_("Panel password reset"))
-            IPBlock.record_success(visit.ip_address)
+            IPBlock.record_success(visit.ip_address, account)
         else:
-            until = IPBlock.record_failure(visit.ip_address, 'forgot')
+            until = IPBlock.record_failure(visit.ip_address, account)
             if until:
                 error = blocked_message(visit, until)
         if not error:
@@ -228,12 +253,22 @@ def forgot(visit):
     return visit.render('forgot.html', error=error, done=done)
 
 
+def end_sessions(user, keep=None):
+    "Ends the web sessions of `user` (but `keep`): after a password change."
+    Session = Pool().get('web.user.session')
+    domain = [('user', '=', user.id)]
+    if keep:
+        domain.append(('id', '!=', keep.id))
+    Session.delete(Session.search(domain))
+
+
 @route('/logout', methods=('POST',))
 def logout(visit):
     Session = Pool().get('web.user.session')
     Session.delete([visit.session])
     response = redirect(PREFIX + '/login')
-    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX,
+        secure=cookie_secure(visit.request))
     return response
 
 
@@ -258,6 +293,8 @@ def change_password(visit):
         if not errors:
             WebUser.write([visit.user], {
                     'password_hash': WebUser.hash_password(new)})
+            # Whoever knew the old password is logged out everywhere else.
+            end_sessions(visit.user, keep=visit.session)
             done = _("Your panel password has been changed.")
     return visit.page('password.html', errors=errors, done=done)
 
@@ -369,7 +406,7 @@ def validate_profile(_, form, party, date_locked):
     return values, birth, errors
 
 
-@route('/profile', methods=('GET', 'POST'))
+@route('/profile', methods=('GET', 'POST'), multiline=('street',))
 def profile(visit):
     pool = Pool()
     Party = pool.get('party.party')

@@ -58,8 +58,9 @@ def catalogue(kind):
             ('template.partak_kind', '=', kind),
             ('template.sold_online', '=', True),
             ])
-    # list_price is per company (a MultiValue): sorted here, not in SQL.
-    return sorted(products, key=lambda p: (p.list_price or 0, p.id))
+    # The price the pre-invoice charges (partak_price reads list_price, a
+    # per-company MultiValue, with the company): sorted here, not in SQL.
+    return sorted(products, key=lambda p: (p.partak_price, p.id))
 
 
 @route('/services')
@@ -165,9 +166,10 @@ def order_page(visit, number):
             error = exception.message
         else:
             try:
+                # A path: Payment.start puts the configured public address
+                # in front, never the Host header of this request.
                 url = Payment.start(order, gateway,
-                    request.host_url.rstrip('/') + PREFIX
-                    + '/payment/return/%(payment)s')
+                    PREFIX + '/payment/return/%(payment)s')
             except (UserError, ValidationError) as exception:
                 Transaction().rollback()
                 error = exception.message
@@ -204,8 +206,10 @@ def _bank_post(request, pool, payment_id):
     try:
         Payment.handle_callback(payment_id, dict(request.form.items()))
     except UserError:
-        # Unknown payment: nothing to handle, nothing to tell a stranger.
-        raise NotFound()
+        # Unknown payment: nothing to handle.  Answered as a refused
+        # callback of an existing payment is (the redirect below), so
+        # that a stranger cannot tell which ids exist.
+        pass
 
 
 @app.route(PREFIX + '/payment/return/<int:payment_id>', methods=['POST'])
@@ -214,7 +218,9 @@ def payment_return_post(request, payment_id):
     form, so it carries neither our CSRF token nor the session cookie
     (SameSite).  The payment's bank token is the credential, checked by
     handle_callback; the result is then shown by the GET page, where the
-    subscriber's session applies."""
+    subscriber's session applies.  Unknown ids and wrong tokens get the
+    same redirect (and the GET page answers 404 to anyone else than the
+    payer)."""
     _bank_post(request, database_name(), payment_id)
     return redirect('%s/payment/return/%d' % (PREFIX, payment_id),
         code=303)

@@ -102,7 +102,7 @@ def support(visit):
         pager=pager, state_label=lambda t: state_label(visit, t))
 
 
-@route('/support/new', methods=('GET', 'POST'))
+@route('/support/new', methods=('GET', 'POST'), multiline=('body',))
 def support_new(visit):
     pool = Pool()
     Ticket = pool.get('partak.helpdesk.ticket')
@@ -186,7 +186,7 @@ def support_thread(visit, number):
     return thread_page(visit, own_ticket(visit, number))
 
 
-@route('/support/<number>/reply', methods=('POST',))
+@route('/support/<number>/reply', methods=('POST',), multiline=('body',))
 def support_reply(visit, number):
     ticket = own_ticket(visit, number)
     _ = visit._

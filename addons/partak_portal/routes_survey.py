@@ -42,7 +42,8 @@ def survey_list(visit):
         thanks=thanks in answered)
 
 
-@route('/survey/<int:survey_id>', methods=('GET', 'POST'))
+@route('/survey/<int:survey_id>', methods=('GET', 'POST'),
+    multiline=('q*',))
 def survey_form(visit, survey_id):
     request, _ = visit.request, visit._
     survey = open_survey(visit, survey_id)

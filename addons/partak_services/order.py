@@ -41,7 +41,16 @@ KIND_PRODUCT = {
     'static_ip': 'static_ip',
     }
 _quoted = {'readonly': Eval('state') != 'quoted'}
-_frozen = {'readonly': True}
+#: the amounts that Order.quote computes and freezes: never given nor
+#: changed by a caller (create and write refuse them)
+COMPUTED = ('price', 'vat', 'fee', 'remaining_value', 'wallet_used',
+    'payable', 'surplus', 'replaced_period')
+#: what the payment and the application write: the state, the numbering
+#: and the bookkeeping; refused from callers too
+BOOKKEEPING = ('number', 'state', 'created_by', 'expires', 'paid_at',
+    'payment_reference', 'applied_at', 'period', 'invoice')
+#: the purchase itself: its amounts are computed again when it changes
+PURCHASE = ('party', 'line', 'kind', 'product', 'quantity', 'use_wallet')
 
 
 class Order(ModelSQL, ModelView):
@@ -71,16 +80,16 @@ class Order(ModelSQL, ModelView):
             ])
     quantity = fields.Integer("Quantity", required=True, states=_quoted,
         help="Months for a static IP, else 1.")
-    price = fields.Integer("Price (Rial)", states=_frozen)
-    vat = fields.Integer("VAT (Rial)", states=_frozen)
-    fee = fields.Integer("Subscription Fee (Rial)", states=_frozen)
+    price = fields.Integer("Price (Rial)", readonly=True)
+    vat = fields.Integer("VAT (Rial)", readonly=True)
+    fee = fields.Integer("Subscription Fee (Rial)", readonly=True)
     replaced_period = fields.Many2One('partak.service.period',
         "Active Service", readonly=True, ondelete='RESTRICT',
         help="The service that a change replaces.")
-    remaining_value = fields.Integer("Remaining Value (Rial)", states=_frozen)
-    wallet_used = fields.Integer("Panel Credit Used (Rial)", states=_frozen)
-    payable = fields.Integer("Amount Payable (Rial)", states=_frozen)
-    surplus = fields.Integer("Surplus to Wallet (Rial)", states=_frozen)
+    remaining_value = fields.Integer("Remaining Value (Rial)", readonly=True)
+    wallet_used = fields.Integer("Panel Credit Used (Rial)", readonly=True)
+    payable = fields.Integer("Amount Payable (Rial)", readonly=True)
+    surplus = fields.Integer("Surplus to Wallet (Rial)", readonly=True)
     use_wallet = fields.Boolean("Use Panel Credit", states=_quoted)
     state = fields.Selection(ORDER_STATES, "State", required=True,
         readonly=True)
@@ -265,10 +274,18 @@ class Order(ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
+        """A pre-invoice whose amounts are computed here (see
+        _compute_amounts).  Amounts, state and bookkeeping given by the
+        caller are refused, for every user: only import_history() records
+        a purchase with its own figures."""
         pool = Pool()
         Sequence = pool.get('ir.sequence')
         ModelData = pool.get('ir.model.data')
+        imported = Transaction().context.get('_partak_order')
         vlist = [v.copy() for v in vlist]
+        if not imported:
+            for values in vlist:
+                cls.check_not_computed(values, creating=True)
         validity = datetime.timedelta(
             minutes=setting('order_validity_minutes', 60))
         with company_context() as company, without_check_access():
@@ -277,29 +294,90 @@ class Order(ModelSQL, ModelView):
             for values in vlist:
                 if not values.get('company') and company:
                     values['company'] = company.id
-                values.setdefault('state', 'quoted')
-                values.setdefault('created_by', Transaction().user or None)
-                if values['state'] == 'quoted' and 'payable' not in values:
+                # (a copy gives them as None)
+                if not values.get('state'):
+                    values['state'] = 'quoted'
+                if not values.get('created_by'):
+                    values['created_by'] = Transaction().user or None
+                if values['state'] == 'quoted' and (
+                        not imported or 'payable' not in values):
                     cls._compute_amounts(values)
-                    values.setdefault('expires', now() + validity)
+                    if not values.get('expires'):
+                        values['expires'] = now() + validity
                 if not values.get('number'):
                     values['number'] = sequence.get()
         with company_context():
             return super().create(vlist)
 
     @classmethod
+    def check_not_computed(cls, values, creating=False):
+        """Refuses values that name a computed amount or the bookkeeping
+        (AccessError naming the field).  A new order may say it is
+        'quoted'; copy() gives the computed fields as None."""
+        for name in COMPUTED + BOOKKEEPING:
+            if name not in values:
+                continue
+            value = values[name]
+            if creating and (value is None
+                    or (name == 'state' and value == 'quoted')):
+                continue
+            raise AccessError(gettext('partak_services.msg_order_computed',
+                    **cls.__names__(name)))
+
+    @classmethod
     def write(cls, *args):
+        """Only the purchase (while quoted), the channel and the note may be
+        written; a change of the purchase computes the amounts again.  The
+        amounts, the state and the bookkeeping are refused for every user:
+        the code of this module changes them through write_computed()."""
+        internal = Transaction().context.get('_partak_order')
         actions = iter(args)
+        recompute = []
         for orders, values in zip(actions, actions):
-            changed = {'party', 'line', 'kind', 'product', 'quantity',
-                'use_wallet'} & set(values)
-            if changed and not Transaction().context.get('_partak_order'):
+            if internal:
+                continue
+            cls.check_not_computed(values)
+            if set(PURCHASE) & set(values):
                 for order in orders:
                     if order.state != 'quoted':
                         raise AccessError(gettext(
                                 'partak_services.msg_order_frozen',
                                 order=order.rec_name))
+                recompute.extend(orders)
         super().write(*args)
+        if recompute:
+            cls._recompute_amounts(recompute)
+
+    @classmethod
+    def _recompute_amounts(cls, orders):
+        "The amounts of quoted orders whose purchase changed, again."
+        for order in cls.browse(orders):
+            values = {name: getattr(order, name) for name in PURCHASE}
+            for name in ('party', 'line', 'product'):
+                values[name] = values[name].id
+            values['channel'] = order.channel
+            with company_context(order.company), without_check_access():
+                cls._compute_amounts(values)
+            cls.write_computed([order],
+                {name: values.get(name) for name in COMPUTED})
+
+    @classmethod
+    def write_computed(cls, orders, values):
+        """Internal: writes amounts, state or bookkeeping of orders, which
+        write() refuses to callers.  Used by the payment, the application
+        and the invoicing of this module and partak_payment; not RPC."""
+        with without_check_access(), \
+                Transaction().set_context(_partak_order=True):
+            cls.write(list(orders), values)
+
+    @classmethod
+    def import_history(cls, vlist):
+        """Internal: records purchases made before Partak (demo data, a
+        migration) with their own amounts and state, as given.  Not RPC:
+        nobody records a purchase with amounts of their choice."""
+        with without_check_access(), \
+                Transaction().set_context(_partak_order=True):
+            return cls.create(vlist)
 
     @classmethod
     def delete(cls, orders):
@@ -313,8 +391,8 @@ class Order(ModelSQL, ModelView):
     @classmethod
     def copy(cls, orders, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['number', 'expires', 'paid_at', 'applied_at', 'period',
-                'invoice', 'payment_reference', 'replaced_period']:
+        # A copy is a new pre-invoice: create() computes it again.
+        for name in COMPUTED + BOOKKEEPING:
             default.setdefault(name)
         default.setdefault('state', 'quoted')
         return super().copy(orders, default=default)
@@ -324,12 +402,6 @@ class Order(ModelSQL, ModelView):
         return bool(self.expires and self.expires <= now())
 
     # Payment -------------------------------------------------------------
-
-    @classmethod
-    def _set_state(cls, orders, values):
-        with without_check_access(), \
-                Transaction().set_context(_partak_order=True):
-            cls.write(list(orders), values)
 
     @classmethod
     def settle(cls, order, amount, reference=None, check_expiry=True):
@@ -368,10 +440,10 @@ class Order(ModelSQL, ModelView):
             logger.warning("order %s refused: %s", order.rec_name, reason)
             WalletMove.credit(order.party, amount, reason='payment',
                 order=order, payment=reference, note=reason[:250])
-            cls._set_state([order], {'state': 'cancelled',
+            cls.write_computed([order], {'state': 'cancelled',
                     'payment_reference': reference, 'note': reason[:250]})
             return False
-        cls._set_state([order], {'state': 'paid', 'paid_at': now(),
+        cls.write_computed([order], {'state': 'paid', 'paid_at': now(),
                 'payment_reference': reference})
         cls.apply([order])
         return True
@@ -404,7 +476,7 @@ class Order(ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def cancel(cls, orders):
-        cls._set_state([o for o in orders if o.state == 'quoted'],
+        cls.write_computed([o for o in orders if o.state == 'quoted'],
             {'state': 'cancelled'})
 
     # Application ---------------------------------------------------------
@@ -427,7 +499,7 @@ class Order(ModelSQL, ModelView):
                         reason='surplus', order=order,
                         note=gettext('partak_services.msg_wallet_note_order',
                             order=order.rec_name))
-                cls._set_state([order], {'state': 'applied',
+                cls.write_computed([order], {'state': 'applied',
                         'applied_at': now(),
                         'period': period.id if period else None})
                 cls.create_invoice([cls(order.id)])
@@ -567,7 +639,7 @@ class Order(ModelSQL, ModelView):
                             + Decimal(order.vat) - sum(
                                 t.amount for t in taxes)})
                 Invoice.post([invoice])
-            cls._set_state([order], {'invoice': invoice.id})
+            cls.write_computed([order], {'invoice': invoice.id})
 
     @classmethod
     def invoice_line_values(cls, product, amount, quantity=1,

@@ -7,11 +7,12 @@ from sql.aggregate import Sum
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond import backend
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .ledger import check_audit
 from .tools import now, sql_in
@@ -66,6 +67,15 @@ class WalletMove(ModelSQL, ModelView):
         check_audit(cls.__name__, mode, external)
 
     @classmethod
+    def create(cls, vlist):
+        # Money enters a wallet only through the methods below: a move
+        # created by hand (RPC) would be a credit without a reason.
+        if Transaction().check_access:
+            raise AccessError(gettext(
+                    'partak_services.msg_wallet_move_manual'))
+        return super().create(vlist)
+
+    @classmethod
     def balances(cls, party_ids):
         "{party id: balance} summed in SQL."
         move = cls.__table__()
@@ -118,6 +128,60 @@ class WalletMove(ModelSQL, ModelView):
                         'order': order.id if order else None,
                         'payment': payment, 'note': note}])
         return move
+
+
+    @classmethod
+    def manual_credit(cls, party, amount, reason):
+        """Staff: credits ``amount`` Rials (a discount, a goodwill gesture,
+        money received outside the banks) to the wallet of ``party`` with
+        ``reason`` (required), as an 'adjustment'.  The move records who
+        (create_uid), when (date) and why (note).  Returns the move."""
+        reason = (reason or '').strip()
+        if not reason:
+            raise ValidationError(gettext(
+                    'partak_services.msg_wallet_credit_reason'))
+        if isinstance(amount, bool) or not isinstance(amount, int) \
+                or amount <= 0:
+            raise ValidationError(gettext(
+                    'partak_services.msg_wallet_credit_amount'))
+        return cls.credit(party, amount, reason='adjustment', note=reason)
+
+
+class CreditStart(ModelView):
+    "Credit Wallet"
+    __name__ = 'partak.wallet.credit.start'
+    party = fields.Many2One('party.party', "Subscriber", readonly=True)
+    balance = fields.Integer("Balance (Rial)", readonly=True)
+    amount = fields.Integer("Amount (Rial)", required=True,
+        domain=[('amount', '>', 0)])
+    reason = fields.Text("Reason", required=True,
+        help="Why the credit is given (a discount, money received at the "
+        "counter, ...); kept on the wallet move with your name.")
+
+
+class Credit(Wizard):
+    """Credit Wallet (افزایش اعتبار پنل): administration or accounting give
+    a subscriber panel credit by hand, with a reason.  A staff discount is
+    such a credit, given before the order is quoted."""
+    __name__ = 'partak.wallet.credit'
+    start = StateView('partak.wallet.credit.start',
+        'partak_services.wallet_credit_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Credit", 'credit', 'tryton-ok', default=True),
+            ])
+    credit = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'party': self.record.id,
+            'balance': self.record.wallet_balance,
+            }
+
+    def transition_credit(self):
+        WalletMove = Pool().get('partak.wallet.move')
+        WalletMove.manual_credit(self.record, self.start.amount,
+            self.start.reason)
+        return 'end'
 
 
 class Party(metaclass=PoolMeta):

@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .validators import latin_digits
+from .validators import is_phone, latin_digits
 
 LINE_STATUSES = [
     ('pending', "Awaiting Installation"),
@@ -115,7 +115,7 @@ class Line(ModelSQL, ModelView):
         super().validate_fields(lines, field_names)
         if 'phone' in field_names:
             for line in lines:
-                if not line.phone.isdigit() or not 8 <= len(line.phone) <= 11:
+                if not is_phone(line.phone):
                     raise ValidationError(gettext(
                             'partak_subscriber.msg_line_phone_invalid',
                             phone=line.phone))

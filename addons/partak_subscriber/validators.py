@@ -3,16 +3,33 @@
 """Checks of Iranian identity and contact data, shared by the back office
 models and the portal forms so both refuse the same input."""
 import re
+import unicodedata
 
-_PERSIAN_DIGITS = str.maketrans('۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩', '01234567890123456789')
-MOBILE_RE = re.compile(r'^09\d{9}$')
-POSTAL_CODE_RE = re.compile(r'^\d{10}$')
+# [0-9] and re.ASCII: Python's \d and str.isdigit() also accept fullwidth,
+# Devanagari, superscript... digits, which would pass the checks and be
+# stored as typed.
+MOBILE_RE = re.compile(r'^09[0-9]{9}$', re.ASCII)
+POSTAL_CODE_RE = re.compile(r'^[0-9]{10}$', re.ASCII)
+NATIONAL_CODE_RE = re.compile(r'^[0-9]{10}$', re.ASCII)
+PHONE_RE = re.compile(r'^[0-9]{8,11}$', re.ASCII)
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
+def _latin_digit(char):
+    if char.isascii():
+        return char
+    # Every Unicode decimal digit (Persian, Arabic-Indic, fullwidth, ...)
+    # becomes its ASCII digit; other "digits" (superscripts, circled
+    # numbers) are left as they are, so the checks refuse them.
+    value = unicodedata.decimal(char, None)
+    return str(value) if value is not None else char
+
+
 def latin_digits(value):
-    "Persian and Arabic-Indic digits typed on a phone become ASCII digits."
-    return value.translate(_PERSIAN_DIGITS) if value else value
+    """Unicode decimal digits (Persian and Arabic-Indic typed on a phone,
+    fullwidth, ...) become ASCII digits: the one normaliser of numbers
+    typed by people, used before every check and for what is stored."""
+    return ''.join(map(_latin_digit, value)) if value else value
 
 
 def national_code_check_digit(first_nine):
@@ -25,7 +42,7 @@ def is_national_code(code):
     """Iranian national code (کد ملی): ten digits, the last one the check
     digit of the first nine."""
     code = latin_digits(code or '').strip()
-    if not re.fullmatch(r'\d{10}', code) or len(set(code)) == 1:
+    if not NATIONAL_CODE_RE.match(code) or len(set(code)) == 1:
         return False
     return int(code[9]) == national_code_check_digit(code[:9])
 
@@ -36,6 +53,11 @@ def is_mobile(value):
 
 def is_postal_code(value):
     return bool(POSTAL_CODE_RE.match(latin_digits(value or '').strip()))
+
+
+def is_phone(value):
+    "A landline number as the telecom operator writes it: 8 to 11 digits."
+    return bool(PHONE_RE.match(latin_digits(value or '').strip()))
 
 
 def is_email(value):

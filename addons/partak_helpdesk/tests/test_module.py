@@ -232,6 +232,29 @@ class PartakHelpdeskTestCase(ModuleTestCase):
         self.assertEqual(date, ticket.date.strftime('%Y-%m-%d %H:%M'))
 
     @with_transaction()
+    def test_line_fault_csv_formula_injection(self):
+        "A cell that a spreadsheet would run as a formula gets a leading '"
+        pool = Pool()
+        Ticket = pool.get('partak.helpdesk.ticket')
+        Report = pool.get('partak.helpdesk.line_fault.csv', type='report')
+        self.fixture()
+        titles = ['=HYPERLINK("http://evil.example","x")', '+1+cmd',
+            '-2+3', '@SUM(A1)', 'عادی = نه']
+        tickets = []
+        for title in titles:
+            ticket = self.ticket(line=self.line.id, line_fault=True)
+            Ticket.write([ticket], {'title': title})
+            tickets.append(ticket)
+        ext, content, _, _ = Report.execute([t.id for t in tickets], {})
+        rows = list(csv.reader(io.StringIO(content.decode('utf-8-sig'))))
+        self.assertEqual([r[2] for r in rows[1:]],
+            ["'" + t for t in titles[:-1]] + [titles[-1]])
+        # Titles are stripped when saved; other cells may still start so.
+        from trytond.modules.partak_helpdesk.helpdesk import csv_cell
+        self.assertEqual(csv_cell('\tx'), "'\tx")
+        self.assertEqual(csv_cell('\rx'), "'\rx")
+
+    @with_transaction()
     def test_agent_sees_own_subscribers_tickets(self):
         "An agent reads only the tickets of the subscribers they registered"
         pool = Pool()

@@ -34,7 +34,7 @@ import urllib.parse
 
 from trytond import config
 from trytond.modules.partak_subscriber import http
-from trytond.transaction import Transaction
+from trytond.pool import Pool
 
 logger = logging.getLogger(__name__)
 
@@ -141,21 +141,25 @@ def for_record(record):
     return gateway_class(record.type)(record)
 
 
-def request_base_url():
-    """``scheme://host`` of the HTTP request that runs this transaction
-    (trytond puts it in the context), or None outside a request."""
-    context = Transaction().context.get('_request') or {}
-    host = context.get('http_host')
-    if not host:
-        return None
-    scheme = context.get('scheme') or (
-        'https' if context.get('is_secure') else 'http')
-    return '%s://%s' % (scheme, host)
+class NoPublicURL(GatewayError):
+    "The public address of the portal is not configured."
+
+
+def public_url():
+    """The configured public address of the portal (Payment Settings),
+    without trailing slash.  Never the request's host: a ``Host`` header
+    is written by the caller.  Raises NoPublicURL when it is not set."""
+    Configuration = Pool().get('partak.payment.configuration')
+    url = Configuration.get_public_url()
+    if not url:
+        raise NoPublicURL("the public address of the portal is not set "
+            "(Payment Settings)")
+    return url
 
 
 def absolute_url(url):
-    "Makes a path such as /portal/... absolute with the request's host."
+    """A path such as /portal/... made absolute with the configured public
+    address; an absolute URL is returned as it is."""
     if urllib.parse.urlsplit(url).scheme:
         return url
-    base = request_base_url() or 'http://localhost:8000'
-    return base + '/' + url.lstrip('/')
+    return public_url() + '/' + url.lstrip('/')

@@ -41,7 +41,8 @@ class BankGateway(Gateway):
     def base_url(self):
         url = (getattr(self.record, 'api_url', None) or self.default_url)
         if url.startswith('/'):
-            # this server's own test bank: the host of the current request
+            # this server's own test bank: under the configured public
+            # address, never the host the request claims
             url = absolute_url(url)
         return url.rstrip('/')
 

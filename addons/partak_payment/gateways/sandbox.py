@@ -26,7 +26,8 @@ the page can only go back, verify answers -54.
 
 The state lives in the database so that the page, the callback and verify
 may run in different processes.  URLs start with ``[partak] sandbox_url``
-(default: the host of the current request + ``/bank/sandbox``); the routes
+(default: the public address of Payment Settings + ``/bank/sandbox``,
+never the request's host); the routes
 serve the database ``[partak] portal_database`` (default ``partak``).  The
 verify call goes through HTTP, so the trytond serving the portal must
 answer more than one request at a time (the ``trytond`` command does).
@@ -51,7 +52,7 @@ from trytond.modules.partak_subscriber.http import database_route
 from trytond.wsgi import app
 
 from .base import (
-    Gateway, GatewayError, VerifyResult, register, request_base_url)
+    Gateway, GatewayError, VerifyResult, public_url, register)
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +84,13 @@ def token_minutes():
 
 
 def sandbox_url():
-    """Base URL of the sandbox bank: [partak] sandbox_url, else the host of
-    the current request + /bank/sandbox, else localhost:8000."""
+    """Base URL of the sandbox bank: [partak] sandbox_url, else the public
+    address of the portal (Payment Settings) + /bank/sandbox.  Never the
+    request's host: verify must reach this server, not the caller's.
+    Raises NoPublicURL (a GatewayError) when neither is set."""
     url = config.get('partak', 'sandbox_url')
     if not url:
-        url = (request_base_url() or 'http://localhost:8000') + PREFIX
+        url = public_url() + PREFIX
     return url.rstrip('/')
 
 

@@ -5,9 +5,11 @@ speaks that bank's published protocol (request, the bank's payment page,
 the callback with the bank's parameters, verify / settle / reverse and
 their error codes), so that the adapters can be exercised without the
 bank.  Used by the tests (``make_server('127.0.0.1', 0, BANKS[type]())``)
-and mounted in trytond under ``/bank/test/<type>/`` for the demo, e.g.
-``http://localhost:8000/bank/test/zarinpal`` as a gateway's Bank Service
-URL.
+and mounted in trytond under ``/bank/test/<type>/`` for the demo when
+``[partak] test_banks`` is on, e.g. ``/bank/test/zarinpal`` as a gateway's
+Bank Service URL (resolved against the public address of Payment
+Settings); the links the mounted banks answer start with ``[partak]
+test_banks_url``.
 
 The state is kept in memory (one process; the trytond of the demo serves
 its threads from it) and guarded by a lock; it is lost on restart.  The
@@ -15,6 +17,7 @@ banks accept any non-empty merchant unless built with ``merchants``.  The
 payer's page is Persian, RTL, with «پرداخت موفق» and «انصراف» buttons."""
 import html
 import json
+import logging
 import secrets
 import threading
 import urllib.parse
@@ -29,6 +32,7 @@ from trytond import config
 from trytond.wsgi import app
 
 PREFIX = '/bank/test'
+logger = logging.getLogger(__name__)
 
 PAGE = """<!DOCTYPE html>
 <html lang="fa" dir="rtl"><head><meta charset="utf-8">
@@ -730,12 +734,25 @@ def mounted(type_):
         return MOUNTED[type_]
 
 
+def mounted_base_url(bank):
+    """Root URL of a test bank mounted in trytond: [partak] test_banks_url
+    (e.g. http://localhost:8000/bank/test) + /<bank>, or None when it is
+    not set.  The pages and links the bank answers start with it; never
+    with the request's host, which the caller writes."""
+    url = config.get('partak', 'test_banks_url')
+    return '%s/%s' % (url.rstrip('/'), bank) if url else None
+
+
 @app.route(PREFIX + '/<bank>/<path:path>', methods=['GET', 'POST'])
 def serve(request, bank, path):
-    "The test banks inside trytond, for the demo ([partak] test_banks)."
+    """The test banks inside trytond, for the demo and the tests: only with
+    [partak] test_banks = True and test_banks_url set."""
     # A fake bank confirms what it is told: never on a production server.
     if bank not in BANKS or not config.getboolean(
             'partak', 'test_banks', default=False):
         raise NotFound()
-    return mounted(bank).dispatch(request,
-        request.host_url.rstrip('/') + PREFIX + '/' + bank, '/' + path)
+    base = mounted_base_url(bank)
+    if not base:
+        logger.error("test bank %s: [partak] test_banks_url is not set", bank)
+        raise NotFound()
+    return mounted(bank).dispatch(request, base, '/' + path)

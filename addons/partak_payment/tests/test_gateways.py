@@ -444,6 +444,8 @@ class GatewayFlowTestCase(test_sandbox.SandboxBankTestCase):
         self.assertEqual(Client(app).get(
                 '/bank/test/zarinpal/pg/StartPay/X').status_code, 404)
         self.set_config('partak', 'test_banks', 'True')
+        self.set_config('partak', 'test_banks_url',
+            'http://127.0.0.1:%d/bank/test' % self.port)
 
         def find():
             Gateway = Pool().get('partak.payment.gateway')

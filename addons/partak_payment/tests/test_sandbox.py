@@ -130,6 +130,16 @@ class SandboxBankTestCase(unittest.TestCase):
         cls.thread.start()
         cls.bank_url = 'http://127.0.0.1:%d/bank/sandbox' % cls.port
         cls.set_config('partak', 'sandbox_url', cls.bank_url)
+        cls.public_url = 'http://127.0.0.1:%d' % cls.port
+        cls.transact(cls.set_public_url, cls.public_url)
+
+    @staticmethod
+    def set_public_url(url):
+        "Payment Settings' public address (None: not set)."
+        Configuration = Pool().get('partak.payment.configuration')
+        config_ = Configuration(1)
+        config_.public_url = url
+        config_.save()
 
     @classmethod
     def activate(cls):
@@ -709,7 +719,7 @@ class SandboxBankTestCase(unittest.TestCase):
 
         def expire():
             Order = Pool().get('partak.order')
-            Order.write([Order(order_id)], {'expires':
+            Order.write_computed([Order(order_id)], {'expires':
                     datetime.datetime.now() - datetime.timedelta(minutes=1)})
         self.transact(expire)
         result = self.callback(payment_id, params)
@@ -728,7 +738,7 @@ class SandboxBankTestCase(unittest.TestCase):
 
         def expire():
             Order = Pool().get('partak.order')
-            Order.write([Order(expired)], {'expires':
+            Order.write_computed([Order(expired)], {'expires':
                     datetime.datetime.now() - datetime.timedelta(seconds=1)})
         self.transact(expire)
         with self.assertRaises(PaymentError) as refused:

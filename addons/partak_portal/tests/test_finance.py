@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 """The financial operations page and the payment result, through HTTP
 (SPEC §3.9): every attempt of the subscriber, and nobody else's."""
+import datetime
 import re
 from decimal import Decimal
 
@@ -108,6 +109,15 @@ class FinanceTestCase(tools.PortalRouteTestCase):
             cls.paid, cls.failed, cls.waiting, cls.others = (
                 cls.paid.id, cls.failed.id, cls.waiting.id, cls.others.id)
             cls.credited = credited.id
+            # Two connections, for the numbering of the usage detail.
+            Session = pool.get('partak.radius.session')
+            now = datetime.datetime.now()
+            Session.create([{'unique_id': 'U-%d' % i,
+                        'username': '1132455123', 'line': line.id,
+                        'start_time': now - datetime.timedelta(hours=i + 2),
+                        'stop_time': now - datetime.timedelta(hours=i + 1),
+                        'state': 'closed', 'framed_ip': '10.9.9.%d' % i}
+                    for i in range(2)])
 
     def test_finance_lists_own_attempts(self):
         "Every attempt of the subscriber, with its state, and no other"
@@ -181,3 +191,19 @@ class FinanceTestCase(tools.PortalRouteTestCase):
         self.assertEqual(client.post('/portal/payment/return/999999',
                 data={'token': 'x'}).status_code, 404)
 
+
+    def test_renew_shows_the_price(self):
+        "The renew page shows each plan's real price, not 0 Rial"
+        client = self.logged_in('1132455123')
+        page = client.get('/portal/renew').get_data(as_text=True)
+        self.assertEqual(page.count('6,230,489'), 1, page)
+        self.assertNotIn(' 0 ریال', page)
+
+    def test_usage_rows_numbered_from_one(self):
+        "The usage detail numbers its rows 1, 2, ..."
+        client = self.logged_in('1132455123')
+        page = client.get('/portal/usage').get_data(as_text=True)
+        table = page[page.index('id="sessions"'):]
+        table = table[table.index('<tbody>'):table.index('</tbody>')]
+        self.assertEqual(re.findall(r'<tr><td>(\d+)</td>', table),
+            ['1', '2'])

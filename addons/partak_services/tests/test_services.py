@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.partak_services.setup import (
     create_demo_catalogue, run_in_transaction, setup_accounting)
@@ -516,7 +517,7 @@ class ServicesTestCase(TestCase):
             party, line = self.subscriber()
             order = Order.quote(party, line, 'service',
                 self.product('standard_1m'))
-            Order.write([order], {'expires':
+            Order.write_computed([order], {'expires':
                     datetime.datetime.now() - datetime.timedelta(minutes=1)})
             self.assertFalse(Order.settle(order, 381_500, 'BANK-4'))
             self.assertEqual(Order(order.id).state, 'cancelled')
@@ -664,7 +665,7 @@ class ServicesTestCase(TestCase):
                         'kind': 'service', 'channel': 'agent',
                         'product': self.product('standard_1m').id}])
             self.assertEqual(order.payable, 381_500)
-            Order.write([order], {'expires':
+            Order.write_computed([order], {'expires':
                     datetime.datetime.now() - datetime.timedelta(hours=2)})
             Order.mark_paid([order])
             order = Order(order.id)
@@ -674,6 +675,163 @@ class ServicesTestCase(TestCase):
             # A purchase brings the line back from the collection list
             line = Line(line.id)
             self.assertEqual(line.status, 'in_service')
+
+    def staff(self, login, group):
+        "A back-office user of ``group`` (partak_subscriber) in the company."
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = self.company()
+        user, = User.create([{'name': login, 'login': login,
+                    'groups': [('add', [ModelData.get_id(
+                                    'partak_subscriber', group)])],
+                    'companies': [('add', [company.id])],
+                    'company': company.id}])
+        return user
+
+    def as_user(self, user):
+        """The user's own rights, as an RPC call has them: two context
+        managers, for one ``with`` (they take effect at once)."""
+        transaction = Transaction()
+        return transaction.set_user(user.id), transaction.set_context(
+            _check_access=True, company=self.company_id)
+
+    @with_transaction()
+    def test_review_attack_frozen_amounts(self):
+        "Support cannot zero an order's amounts nor apply it without a bank"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        with set_company(self.company()):
+            support = self.staff('support', 'group_partak_support')
+            party, line = self.subscriber()
+            user, context = self.as_user(support)
+            with user, context:
+                order, = Order.create([{'party': party.id,
+                            'line': line.id, 'kind': 'service',
+                            'channel': 'admin',
+                            'product': self.product('standard_1m').id}])
+                # The outside review's exact attack
+                with self.assertRaises(AccessError) as refused:
+                    Order.write([order], {'price': 0, 'vat': 0,
+                            'payable': 0, 'surplus': 7_777_777})
+                self.assertIn('Partak', refused.exception.message)
+                with self.assertRaises(AccessButtonError):
+                    Order.mark_paid([order])
+                # nor given at creation
+                with self.assertRaises(AccessError):
+                    Order.create([{'party': party.id, 'line': line.id,
+                                'kind': 'service', 'channel': 'admin',
+                                'product': self.product('standard_1m').id,
+                                'payable': 0, 'surplus': 7_777_777}])
+            order = Order(order.id)
+            self.assertEqual(
+                (order.state, order.price, order.payable, order.surplus),
+                ('quoted', 350_000, 381_500, 0))
+            self.assertEqual(self.balance(party), 0)
+            self.assertFalse(order.period)
+
+    @with_transaction()
+    def test_mark_paid_admin_accounting_only(self):
+        "Only administration and accounting apply an order without a bank"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Button = pool.get('ir.model.button')
+        ModelData = pool.get('ir.model.data')
+        groups = Button.get_groups('partak.order', 'mark_paid')
+        self.assertEqual(groups, {ModelData.get_id('partak_subscriber', g)
+                for g in ['group_partak_admin', 'group_partak_accounting']})
+        with set_company(self.company()):
+            agent = self.staff('agent', 'group_partak_agent')
+            accountant = self.staff('accountant', 'group_partak_accounting')
+            party, line = self.subscriber()
+            Pool().get('party.party').write([party], {'agent': agent.id})
+            user, context = self.as_user(agent)
+            with user, context:
+                order, = Order.create([{'party': party.id,
+                            'line': line.id, 'kind': 'service',
+                            'channel': 'agent',
+                            'product': self.product('standard_1m').id}])
+                with self.assertRaises(AccessButtonError):
+                    Order.mark_paid([order])
+            self.assertEqual(Order(order.id).state, 'quoted')
+            user, context = self.as_user(accountant)
+            with user, context:
+                Order.mark_paid([Order(order.id)])
+            self.assertEqual(Order(order.id).state, 'applied')
+
+    @with_transaction()
+    def test_amounts_refused_for_everyone(self):
+        "Amounts and bookkeeping are never given nor written, even by root"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        for name in ['price', 'vat', 'fee', 'remaining_value', 'wallet_used',
+                'payable', 'surplus', 'state', 'number', 'period',
+                'invoice', 'paid_at', 'applied_at', 'expires']:
+            # readonly: the back office never sends them
+            self.assertTrue(getattr(Order, name).readonly, name)
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            values = {'party': party.id, 'line': line.id, 'kind': 'service',
+                'channel': 'admin',
+                'product': self.product('standard_1m').id}
+            for extra in [{'payable': 0}, {'surplus': 1}, {'state': 'paid'},
+                    {'number': 'X-1'}]:
+                with self.assertRaises(AccessError):
+                    Order.create([dict(values, **extra)])
+            order, = Order.create([values])
+            for extra in [{'price': 0}, {'wallet_used': 0},
+                    {'state': 'applied'}, {'state': 'quoted'},
+                    {'expires': None}, {'payment_reference': 'x'}]:
+                with self.assertRaises(AccessError):
+                    Order.write([order], extra)
+            # A change of the purchase while quoted computes it again.
+            Order.write([order], {'product': self.product('firouzeh').id})
+            order = Order(order.id)
+            self.assertEqual((order.price, order.payable),
+                (2_000_000, 2_180_000))
+            Order.write([order], {'note': 'ok'})
+            # A copy is a new pre-invoice, computed again.
+            copy, = Order.copy([order])
+            self.assertEqual((copy.state, copy.payable, copy.created_by),
+                ('quoted', 2_180_000, order.created_by))
+            self.assertNotEqual(copy.number, order.number)
+
+    @with_transaction()
+    def test_manual_credit(self):
+        "A manual credit has its reason and author; a move by hand is refused"
+        pool = Pool()
+        WalletMove = pool.get('partak.wallet.move')
+        Credit = pool.get('partak.wallet.credit', type='wizard')
+        with set_company(self.company()):
+            accountant = self.staff('accountant', 'group_partak_accounting')
+            support = self.staff('support', 'group_partak_support')
+            party, line = self.subscriber()
+            user, context = self.as_user(accountant)
+            with user, context:
+                with self.assertRaises(AccessError):
+                    WalletMove.create([{'party': party.id,
+                                'amount': 7_777_777, 'reason': 'deposit'}])
+            active = {'active_model': 'party.party', 'active_id': party.id,
+                'active_ids': [party.id]}
+            user, context = self.as_user(accountant)
+            with user, context, Transaction().set_context(active):
+                session, _, _ = Credit.create()
+                Credit.execute(session, {}, 'start')
+                with self.assertRaises(ValidationError):
+                    Credit.execute(session, {'start': {
+                                'amount': 50_000, 'reason': '  '}},
+                        'credit')
+                Credit.execute(session, {'start': {'amount': 50_000,
+                            'reason': 'تخفیف وفاداری'}}, 'credit')
+            user, context = self.as_user(support)
+            with user, context, Transaction().set_context(active):
+                with self.assertRaises(AccessError):
+                    Credit.create()
+            move, = WalletMove.search([('party', '=', party.id)])
+            self.assertEqual((move.amount, move.reason, move.note,
+                    move.create_uid), (50_000, 'adjustment', 'تخفیف وفاداری',
+                    accountant))
+            self.assertEqual(self.balance(party), 50_000)
 
     @with_transaction()
     def test_access_agent_accounting(self):
@@ -707,8 +865,6 @@ class ServicesTestCase(TestCase):
                 order, = Order.create([{'party': party.id,
                             'line': line.id, 'kind': 'service',
                             'channel': 'agent', 'product': product}])
-                Order.mark_paid([order])
-                self.assertEqual(Order(order.id).state, 'applied')
                 self.assertEqual(Order.search([]), [order])
                 with self.assertRaises(AccessError):
                     Order.create([{'party': other.id,
@@ -720,6 +876,8 @@ class ServicesTestCase(TestCase):
                 # (the refused order above is still in this transaction)
                 self.assertLessEqual(
                     {Order(order.id), foreign}, set(Order.search([])))
+                # accounting takes the money at the counter
+                Order.mark_paid([Order(order.id)])
                 Order(order.id).invoice.total_amount
                 with self.assertRaises(AccessError):
                     Order.create([{'party': party.id, 'line': line.id,

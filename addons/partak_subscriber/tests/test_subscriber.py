@@ -103,6 +103,28 @@ class ValidatorsTestCase(unittest.TestCase):
         self.assertEqual(validators.latin_digits(''), '')
         self.assertIsNone(validators.latin_digits(None))
 
+    def test_unicode_digits_normalised(self):
+        "Every Unicode decimal digit becomes ASCII before the checks"
+        fullwidth = '\uff10\uff14\uff19\uff19\uff13\uff17\uff10\uff18\uff19\uff19'
+        devanagari = '\u0966\u096a\u096f\u096f\u0969\u096d\u0966\u096e\u096f\u096f'
+        for code in [fullwidth, devanagari, persian('0499370899')]:
+            with self.subTest(code=code):
+                self.assertEqual(validators.latin_digits(code), '0499370899')
+                self.assertTrue(validators.is_national_code(code))
+        self.assertTrue(validators.is_postal_code('\uff11' * 5 + '23456'))
+        self.assertTrue(validators.is_mobile('\uff10\uff19121234567'))
+
+    def test_non_decimal_digits_refused(self):
+        "Superscript and circled digits are not digits of a number"
+        superscript = '\u2070\u2074\u2079\u2079\u00b3\u2077\u2070\u2078\u2079\u2079'
+        circled = '\u24ea\u2463\u2468\u2468\u2462\u2466\u24ea\u2467\u2468\u2468'
+        for value in [superscript, circled, '049937089\u00b9']:
+            with self.subTest(value=value):
+                self.assertFalse(validators.is_national_code(value))
+                self.assertFalse(validators.is_postal_code(value))
+                self.assertFalse(validators.is_phone(value))
+        self.assertFalse(validators.is_mobile('0912123456\u00b9'))
+
     def test_is_mobile(self):
         for value in ['09121234567', '09351234567', persian('09121234567'),
                 ' 09121234567 ']:
@@ -216,6 +238,16 @@ class SubscriberTestCase(TestCase):
 
         party = self.create_party(name='No code')
         self.assertFalse(party.national_code)
+
+    @with_transaction()
+    def test_party_national_code_fullwidth_stored_ascii(self):
+        "A national code typed in fullwidth digits is stored in ASCII"
+        party = self.create_party(national_code='\uff10\uff10\uff18\uff14'
+            '\uff15\uff17\uff15\uff19\uff14\uff18')
+        self.assertEqual(party.national_code, '0084575948')
+        Party = Pool().get('party.party')
+        with self.assertRaises(ValidationError):
+            Party.write([party], {'national_code': '\u2070084575948'})
 
     @with_transaction()
     def test_party_national_code_invalid_create(self):
@@ -496,7 +528,7 @@ class SubscriberTestCase(TestCase):
         # A create that fails validation leaves its row in the transaction:
         # each attempt gets a transaction of its own.
         for phone in ['1234567', '011324551234', '0113245512a', '011-3245512',
-                'phone', persian('1234567')]:
+                'phone', persian('1234567'), '0113245512\u00b2']:
             with self.subTest(phone=phone):
                 self._check_phone_refused_on_create(phone)
         self._check_phone_refused_on_write()
@@ -531,6 +563,10 @@ class SubscriberTestCase(TestCase):
         self.assertEqual(line.phone, '02188776655')
         line = self.create_line(party, ' 02188776656 ', centre)
         self.assertEqual(line.phone, '02188776656')
+        # Fullwidth digits (a phone keyboard in CJK mode) too.
+        line = self.create_line(party, '\uff10\uff12\uff11\uff18\uff18'
+            '\uff17\uff17\uff16\uff16\uff15\uff17', centre)
+        self.assertEqual(line.phone, '02188776657')
 
     @with_transaction()
     def test_line_phone_unique(self):

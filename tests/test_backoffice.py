@@ -1,0 +1,361 @@
+# This file is part of Partak.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The sao back office in a real headless Chromium, for each role of the
+demo: log in, open every menu entry the role sees that has an action (the
+list, then the first record's form; a wizard is opened and cancelled) and
+fail on a console error, a Tryton error dialog or a view that never
+loads.  A few screens per role go to tests/screenshots/backoffice_*.png.
+
+The browser runs in Asia/Tehran: sao shows a date-time in the time zone of
+the browser (Tryton 8.0 has no time zone per user), as the staff's
+computers in Iran do.
+    .venv/bin/python -m pytest -q tests/test_backoffice.py
+"""
+import datetime
+import json
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+
+from test_browser import (  # noqa: F401 (browser is a fixture)
+    DESKTOP, PHONE, browser, pytestmark, screenshot, wait)
+
+TEHRAN = ZoneInfo('Asia/Tehran')
+# scripts/demo_data.py: DEMO_PASSWORD + '-staff' for the staff users.
+STAFF_PASSWORD = 'partak-demo-staff'
+ROLES = {
+    'admin': 'admin',
+    'support': STAFF_PASSWORD,
+    'accountant': STAFF_PASSWORD,
+    'agent': STAFF_PASSWORD,
+    }
+# The models whose list and first form are photographed, per role.
+SHOTS = {
+    'admin': ['partak.order', 'partak.payment.event'],
+    'support': ['party.party', 'partak.document'],
+    'accountant': ['partak.payment', 'partak.wallet.move'],
+    'agent': ['party.party', 'partak.line'],
+    }
+# The resources sao asks for at start-up and does without: the optional
+# custom.css / custom.js of the web root and the catalogue of the login
+# page's language before the user's own is known.  trytond answers 405.
+OPTIONAL = ('/custom.css', '/custom.js', '/locale/')
+ENTRY_TIMEOUT = 30
+ERROR_DIALOGS = ('.error-dialog', '.warning-dialog', '.message-dialog',
+    '.user-warning-dialog', '.confirmation-dialog')
+
+# What the page is doing: pending requests, visible dialogs and the
+# current tab with its view.  A request whose answer made sao throw is
+# never completed, so "idle" is measured against a baseline.
+STATE_JS = """
+var tab = Sao.Tab.tabs.get_current();
+var state = {
+    ajax: jQuery.active,
+    tabs: Sao.Tab.tabs.length,
+    dialogs: jQuery('.modal:visible').map(function () {
+        return {class: this.className,
+            text: jQuery(this).find('.modal-content').text().trim()
+                .replace(/\\s+/g, ' ').slice(0, 400)};
+    }).get(),
+    tab: null};
+if (tab) {
+    state.tab = {kind: tab.class_, name: tab.name_long || tab.name};
+    var screen = tab.screen;
+    if (screen) {
+        var view = screen.current_view;
+        state.tab.model = screen.model_name;
+        state.tab.view = view ? view.view_type : null;
+        state.tab.shown = view ? jQuery.contains(document, view.el[0])
+            && view.el.is(':visible') : false;
+        state.tab.records = screen.group ? screen.group.length : null;
+        state.tab.rows = view && view.view_type == 'tree' ?
+            view.el.find('tbody tr').length : null;
+    }
+}
+return state;
+"""
+
+
+def sao_login(driver, portal, login, password):
+    driver.execute_cdp_cmd('Emulation.setTimezoneOverride',
+        {'timezoneId': 'Asia/Tehran'})
+    driver.get(portal.base_url + '/')
+    login_field = wait(driver, 60).until(EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, '.login-dialog input#login')))
+    database = driver.find_elements(By.CSS_SELECTOR,
+        '.login-dialog input#database')
+    if database and database[0].is_displayed() and (
+            database[0].get_attribute('readonly') is None):
+        database[0].clear()
+        database[0].send_keys(portal.database)
+    login_field.send_keys(login)
+    driver.find_element(By.CSS_SELECTOR,
+        '.login-dialog button[type=submit]').click()
+    entry = wait(driver).until(EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, '.ask-dialog input[type=password]')))
+    entry.send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, '.ask-dialog .btn-primary').click()
+    wait(driver, 60).until(lambda d: d.execute_script(
+            'return !!(Sao.main_menu_screen && Sao.Session.current_session'
+            ' && Sao.Session.current_session.context.language)'
+            ' && jQuery.active == 0'))
+    assert driver.execute_script('return Sao.Session.current_session.login'
+        ) == login
+
+
+def rpc(driver, method, *params):
+    "Calls trytond as the user logged in to sao, through sao's own RPC."
+    result = driver.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        Sao.rpc({method: arguments[0], params: arguments[1].concat([{}])},
+            Sao.Session.current_session, true, false).then(
+            function (result) { done({result: result}); },
+            function (error) { done({error: JSON.stringify(error)}); });
+        """, method, list(params))
+    if 'error' in result:
+        raise AssertionError('%s: %s' % (method, result['error']))
+    return result['result']
+
+
+def menu_entries(driver):
+    "The menu entries the user sees that have an action, in menu order."
+    menus = rpc(driver, 'model.ir.ui.menu.search_read', [], 0, None,
+        [['id', 'ASC']], ['complete_name', 'action'])
+    return [m for m in menus if m['action']]
+
+
+def state(driver):
+    return driver.execute_script(STATE_JS)
+
+
+def page_errors(driver):
+    return [e['message'] for e in driver.get_log('browser')
+        if e['level'] == 'SEVERE'
+        and not any(p in e['message'].split(' ', 1)[0] for p in OPTIONAL)]
+
+
+def wait_idle(driver, baseline, timeout=ENTRY_TIMEOUT):
+    """Waits until no request of sao is pending (twice in a row); returns
+    the state, or None when the page stayed busy."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        current = state(driver)
+        if current['ajax'] <= baseline:
+            quiet += 1
+            if quiet == 2:
+                return current
+        else:
+            quiet = 0
+        time.sleep(0.1)
+    return None
+
+
+def dialog_errors(current):
+    return ['%s: %s' % (d['class'], d['text']) for d in current['dialogs']
+        if any(c[1:] in d['class'].split() for c in ERROR_DIALOGS)]
+
+
+class Sweep:
+    "Opens the menu entries of one role and keeps what went wrong."
+
+    def __init__(self, driver, role):
+        self.driver = driver
+        self.role = role
+        self.failures = []
+        self.opened = 0
+        self.kinds = {}
+        self.shots = []
+
+    def fail(self, menu, what):
+        print("FAIL", self.role, menu["complete_name"], what[:300], flush=True)
+        self.failures.append('%s: %s: %s' % (self.role, menu['complete_name'],
+                what))
+
+    def check(self, menu, step, current):
+        """Records the failures of the step; returns False when the page
+        must be reloaded."""
+        if current is None:
+            self.fail(menu, '%s never finished loading (%s)' % (
+                    step, json.dumps(state(self.driver),
+                        ensure_ascii=False)[:600]))
+            return False
+        ok = True
+        for message in page_errors(self.driver):
+            self.fail(menu, '%s: console: %s' % (step, message))
+            ok = False
+        for message in dialog_errors(current):
+            self.fail(menu, '%s: dialog: %s' % (step, message))
+            ok = False
+        return ok
+
+    def open(self, menu):
+        driver = self.driver
+        driver.get_log('browser')
+        before = state(driver)
+        driver.execute_script(
+            "Sao.Action.exec_keyword('tree_open', {model: 'ir.ui.menu', "
+            "id: arguments[0], ids: [arguments[0]]}, null, false);",
+            menu['id'])
+        current = wait_idle(driver, before['ajax'])
+        if not self.check(menu, 'open', current):
+            return False
+        self.opened += 1
+        wizards = [d for d in current['dialogs']
+            if 'wizard-dialog' in d['class'].split()]
+        if wizards:
+            self.kinds['wizard'] = self.kinds.get('wizard', 0) + 1
+            return self.cancel_wizard(menu, before)
+        tab = current['tab']
+        if current['tabs'] <= before['tabs'] or not tab:
+            self.fail(menu, 'nothing opened (%s)' % json.dumps(current,
+                    ensure_ascii=False)[:400])
+            return True
+        if tab['kind'] == 'tab-wizard':
+            self.kinds['wizard'] = self.kinds.get('wizard', 0) + 1
+            return self.cancel_wizard(menu, before)
+        self.kinds[tab['view']] = self.kinds.get(tab['view'], 0) + 1
+        if not tab['shown']:
+            self.fail(menu, 'the %s view is not shown (%s)' % (
+                    tab['view'], json.dumps(tab, ensure_ascii=False)))
+            return False
+        if tab['view'] == 'tree' and tab['records'] and not tab['rows']:
+            self.fail(menu, '%d records but no row shown' % tab['records'])
+        shoot = tab['model'] in SHOTS.get(self.role, [])
+        if shoot:
+            self.photograph(tab['model'], 'list')
+        if tab['view'] == 'tree' and tab['records']:
+            if not self.open_first(menu, before, shoot):
+                return False
+        return self.close_tab(menu, before)
+
+    def open_first(self, menu, before, shoot):
+        "Shows the list's first record in the form view."
+        driver = self.driver
+        driver.execute_script("""
+            var screen = Sao.Tab.tabs.get_current().screen;
+            screen.current_record = screen.group[0];
+            screen.switch_view('form');""")
+        current = wait_idle(driver, before['ajax'])
+        if not self.check(menu, 'form', current):
+            return False
+        tab = current['tab']
+        if tab['view'] != 'form' or not tab['shown']:
+            self.fail(menu, 'the first record has no form (%s)' % json.dumps(
+                    tab, ensure_ascii=False))
+        elif shoot:
+            self.photograph(tab['model'], 'form')
+        return True
+
+    def cancel_wizard(self, menu, before):
+        driver = self.driver
+        buttons = driver.find_elements(By.CSS_SELECTOR,
+            '.wizard-dialog .modal-footer .btn-link, '
+            '.tab-wizard .modal-footer .btn-link, '
+            '.wizard-form .modal-footer .btn-link')
+        visible = [b for b in buttons if b.is_displayed()]
+        if visible:
+            visible[0].click()
+        else:
+            driver.find_element(By.CSS_SELECTOR, '.wizard-dialog').send_keys(
+                Keys.ESCAPE)
+        current = wait_idle(driver, before['ajax'])
+        if not self.check(menu, 'cancel', current):
+            return False
+        wait(driver, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR,
+                '.wizard-dialog')
+            and d.execute_script('return Sao.Tab.tabs.length') <= before[
+                'tabs'])
+        return True
+
+    def close_tab(self, menu, before):
+        self.driver.execute_script('Sao.Tab.tabs.get_current().close();')
+        current = wait_idle(self.driver, before['ajax'])
+        return self.check(menu, 'close', current) and (
+            current['tabs'] == before['tabs'])
+
+    def photograph(self, model, what):
+        name = 'backoffice_%s_%s_%s' % (self.role, model.replace('.', '_'),
+            what)
+        if name in self.shots:
+            return
+        screenshot(self.driver, name + '-desktop', DESKTOP)
+        screenshot(self.driver, name + '-phone', PHONE)
+        self.shots.append(name)
+
+
+def reload(driver, portal):
+    "A fresh page on the same session, after an entry that broke sao."
+    page = driver.find_element(By.TAG_NAME, 'html')
+    # The hash keeps the database: sao takes up the session it stored.
+    driver.execute_script('window.onbeforeunload = null;'
+        'location.hash = "#" + arguments[0]; location.reload();',
+        portal.database)
+    wait(driver, 60).until(EC.staleness_of(page))
+    wait(driver, 60).until(lambda d: d.execute_script(
+            'return !!(window.Sao && Sao.main_menu_screen)'
+            ' && jQuery.active == 0'))
+    driver.get_log('browser')
+
+
+@pytest.mark.parametrize('role', list(ROLES))
+def test_every_menu_entry_opens(portal, browser, role):
+    driver = browser()
+    sao_login(driver, portal, role, ROLES[role])
+    html = driver.find_element(By.TAG_NAME, 'html')
+    assert html.get_attribute('dir') == 'rtl'
+    assert html.get_attribute('lang') == 'fa'
+    assert page_errors(driver) == []
+    screenshot(driver, 'backoffice_%s_menu-desktop' % role, DESKTOP)
+    screenshot(driver, 'backoffice_%s_menu-phone' % role, PHONE)
+
+    entries = menu_entries(driver)
+    assert entries, 'no menu entry for %s' % role
+    sweep = Sweep(driver, role)
+    for menu in entries:
+        if not sweep.open(menu):
+            reload(driver, portal)
+    print('[backoffice %s] %d of %d menu entries opened %s, %d failures'
+        % (role, sweep.opened, len(entries), sweep.kinds,
+            len(sweep.failures)))
+    assert sweep.failures == []
+    assert sweep.opened == len(entries)
+
+
+def test_date_times_in_tehran_time(portal, browser):
+    """A line's status history as the list shows it: the date and the time
+    of the change in Tehran, from the UTC value the server keeps."""
+    driver = browser()
+    sao_login(driver, portal, 'admin', ROLES['admin'])
+    line, = rpc(driver, 'model.partak.line.search', [['number', '=',
+                '1132455123']], 0, 1, None)
+    history = rpc(driver, 'model.partak.line.status.history.search_read',
+        [['line', '=', line]], 0, None, [['date', 'ASC'], ['id', 'ASC']],
+        ['date'])
+    utc = history[0]['date']
+    assert utc['__class__'] == 'datetime'
+    stored = datetime.datetime(utc['year'], utc['month'], utc['day'],
+        utc['hour'], utc['minute'], utc['second'],
+        tzinfo=datetime.timezone.utc)
+    tehran = stored.astimezone(TEHRAN)
+    before = state(driver)
+    driver.execute_script("""
+        Sao.Tab.create({model: 'partak.line.status.history',
+            name: 'history', mode: ['tree', 'form'],
+            domain: [['line', '=', arguments[0]]],
+            search_value: [], context: {}});""", line)
+    current = wait_idle(driver, before['ajax'])
+    assert current and current['tab']['view'] == 'tree', current
+    headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR,
+            '.tab-pane.active .treeview thead th') if th.text]
+    row = driver.find_element(By.CSS_SELECTOR,
+        '.tab-pane.active .treeview tbody tr')
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, 'td')]
+    assert tehran.strftime('%H:%M') in ' '.join(cells), (tehran, cells)
+    assert stored.strftime('%H:%M') != tehran.strftime('%H:%M')
+    assert 'ساعت' in headers, headers
+    assert page_errors(driver) == []
