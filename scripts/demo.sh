@@ -21,6 +21,8 @@ export TRYTOND_WEB__LISTEN=127.0.0.1:$PORT TRYTOND_WEB__ROOT=$PWD/vendor/sao
 # The demo's fake banks (off in config/trytond.conf) and the public address
 # that the payment URLs start with (Payment Settings of the demo data).
 export TRYTOND_PARTAK__TEST_BANKS=True
+# The demo is plain http: the portal's cookies without the Secure flag.
+export TRYTOND_PARTAK__PORTAL_COOKIE_SECURE=False
 export TRYTOND_PARTAK__TEST_BANKS_URL=http://localhost:$PORT/bank/test
 export PARTAK_PUBLIC_URL=http://localhost:$PORT
 mkdir -p var/db

@@ -108,6 +108,8 @@ def write_config(path, backend, db_path, port, database):
     parser.set('partak', 'test_banks', 'True')
     parser.set('partak', 'test_banks_url',
         'http://127.0.0.1:%d/bank/test' % port)
+    # The browser tests talk plain http: no Secure flag on the cookies.
+    parser.set('partak', 'portal_cookie_secure', 'False')
     with open(path, 'w', encoding='utf-8') as fp:
         parser.write(fp)
 

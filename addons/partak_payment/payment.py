@@ -219,7 +219,10 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('company')
+        # No __access__ on company: Tryton grants the *maximum* of the
+        # model's and company.company's access (everybody reads
+        # companies), which would open these rows to every user; the
+        # company rule is in the XML (docs/roles.md).
 
     @staticmethod
     def default_company():
@@ -311,7 +314,10 @@ class Payment(ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(list(OPEN_STATES))),
                 })
-        cls.__access__.add('company')
+        # No __access__ on company: Tryton grants the *maximum* of the
+        # model's and company.company's access (everybody reads
+        # companies), which would open these rows to every user; the
+        # company rule is in the XML (docs/roles.md).
         cls._buttons.update({
                 'check': {
                     'invisible': Eval('state') != 'redirected',
@@ -527,8 +533,12 @@ class Payment(ModelSQL, ModelView):
         lock_waiting(Party, [payment.party.id])
         if origin == 'callback':
             cls._count_callback(payment_id)
-        # What was read before the lock may be stale.
-        Transaction().counter += 1
+        # What was read before the lock (the token check) may be stale:
+        # the records' cache of the transaction is emptied.
+        transaction = Transaction()
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            cache.clear()
         payment = cls(payment_id)
         if payment.state not in OPEN_STATES:
             # Replayed or late callback: the outcome is already decided.

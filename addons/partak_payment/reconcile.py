@@ -209,7 +209,10 @@ class Settlement(ModelSQL, ModelView):
                 Index(t, (t.reference, Index.Equality())),
                 Index(t, (t.payment, Index.Range())),
                 })
-        cls.__access__.add('company')
+        # No __access__ on company: Tryton grants the *maximum* of the
+        # model's and company.company's access (everybody reads
+        # companies), which would open these rows to every user; the
+        # company rule is in the XML (docs/roles.md).
 
     @classmethod
     def import_rows(cls, journal, rows, name):

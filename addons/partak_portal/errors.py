@@ -8,9 +8,10 @@ logged at ERROR with their traceback (trytond logs them at DEBUG only)."""
 import logging
 import re
 
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
 from trytond import config
+from trytond.exceptions import UserError
 from trytond.wsgi import app
 
 from .render import render, translator
@@ -99,7 +100,29 @@ def error_page(request, status, message=None, headers=None):
     return response
 
 
+def original_exception(exception):
+    """The exception behind an HTTP error: trytond's with_pool turns an
+    exception of a page into abort(500, exception), a UserError into
+    abort(400, error)."""
+    description = getattr(exception, 'description', None)
+    if isinstance(description, BaseException):
+        return description
+    return exception.__context__
+
+
 def http_error_page(request, exception):
+    original = original_exception(exception)
+    if exception.code >= 500:
+        logger.error("Error when processing %s", request,
+            exc_info=original or exception)
+    if isinstance(original, UserError):
+        # Translated by the transaction's context (the portal's language).
+        return error_page(request, exception.code, message=original.message)
+    if (isinstance(exception, MethodNotAllowed)
+            and set(exception.valid_methods or ()) <= {'OPTIONS'}):
+        # trytond answers OPTIONS on every path (CORS): an unknown page is
+        # a 405 that allows only OPTIONS, a 404 to a person.
+        return error_page(request, 404)
     message = getattr(exception, 'message', None)
     return error_page(request, exception.code, message=message,
         headers=exception.get_headers())
@@ -149,12 +172,12 @@ def install():
         return response
     dispatch_request.partak_portal = True
     app.dispatch_request = dispatch_request
+    app.error_handler(unexpected_error)
 
 
-@app.error_handler
 def unexpected_error(app, request, exception):
-    """Called by trytond inside its `except Exception`: the traceback is
-    that of `exception`."""
+    """Called by trytond inside its `except Exception` for an exception of
+    a route outside with_pool: the traceback is that of `exception`."""
     if in_portal(request, LOGGED_PREFIXES):
         logger.exception("Error when processing %s", request)
     if in_portal(request):

@@ -12,6 +12,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .party import user_is_agent
+
 DOCUMENT_TYPES = [
     ('phone_bill', "Phone Bill Copy"),
     ('national_card', "National Card"),
@@ -87,13 +89,7 @@ class Document(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def default_channel():
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        agent = ModelData.get_id('partak_subscriber', 'group_partak_agent')
-        if agent in User.get_groups():
-            return 'agent'
-        return 'staff'
+        return 'agent' if user_is_agent() else 'staff'
 
     @classmethod
     @ModelView.button

@@ -18,6 +18,17 @@ SUBSCRIBER_KINDS = [
     ('person', "Person"),
     ('company', "Company"),
     ]
+
+
+def user_is_agent():
+    "Whether the current user is a sales agent (docs/roles.md)."
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    return ModelData.get_id('partak_subscriber', 'group_partak_agent') in (
+        User.get_groups())
+
+
 EDUCATIONS = [
     (None, ""),
     ('below_diploma', "Below diploma"),
@@ -86,6 +97,14 @@ class Party(metaclass=PoolMeta):
     @staticmethod
     def default_internet_cut():
         return False
+
+    @staticmethod
+    def default_agent():
+        # Only administrators write the agent field (field access): an
+        # agent's new subscriber is the agent's own by default, which the
+        # record rule then requires.
+        if user_is_agent():
+            return Transaction().user
 
     def get_date_locked(self, name):
         field = name[:-len('_locked')]

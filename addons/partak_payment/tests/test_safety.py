@@ -136,6 +136,71 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
         self.assertIn('توکن', refused['message'])
         self.check_tampered(lambda p: {'status': 'OK'})
 
+    def test_forged_host(self):
+        "Verify goes to the configured address, never to the Host header"
+        import http.server
+        import threading
+
+        class Fake(http.server.BaseHTTPRequestHandler):
+            hits = []
+
+            def do_POST(self):
+                Fake.hits.append(self.path)
+                body = ('{"ok": true, "code": 100, "amount": %d, '
+                    '"reference": "999999999999"}' % PAYABLE).encode()
+                self.send_response(200)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+        fake = http.server.HTTPServer(('127.0.0.1', 0), Fake)
+        thread = threading.Thread(target=fake.serve_forever, daemon=True)
+        thread.start()
+        # The review's attack: no [partak] sandbox_url, a callback whose
+        # Host is the attacker's server answering "ok".
+        self.set_config('partak', 'sandbox_url', '')
+        try:
+            order_id, payment_id, params = self.pay('failure')
+            forged = '127.0.0.1:%d' % fake.server_port
+
+            def handle():
+                Payment = Pool().get('partak.payment')
+                with Transaction().set_context(_request={
+                            'http_host': forged, 'scheme': 'http',
+                            'remote_addr': '127.0.0.1'}):
+                    payment = Payment.handle_callback(payment_id,
+                        dict(params, status='OK', reference='999999999999'))
+                    return payment.state, payment.order.state
+            self.assertEqual(self.transact(handle), ('failed', 'quoted'))
+            self.assertEqual(Fake.hits, [])
+        finally:
+            test_sandbox.config.set('partak', 'sandbox_url', self.bank_url)
+            fake.shutdown()
+            fake.server_close()
+
+    def test_public_url_required(self):
+        "Without the public address no payment starts (Persian message)"
+        from trytond.modules.partak_payment.payment import PaymentError
+        order_id = self.quote()
+        self.transact(self.set_public_url, None)
+        try:
+            with self.assertRaises(PaymentError) as refused:
+                self.start(order_id)
+        finally:
+            self.transact(self.set_public_url, self.public_url)
+        self.assertIn('نشانی', refused.exception.message)
+
+    def test_wrong_token_not_counted(self):
+        "A callback without the payment's token changes nothing of it"
+        order_id, payment_id, params = self.pay('success')
+        result = self.callback(payment_id, dict(params, token='forged'))
+        self.assertEqual((result['state'], result['callback_count']),
+            ('redirected', 0))
+        self.assertEqual(self.kinds(payment_id), {'refused': 1})
+
     # -- 2. a bank that does not answer -----------------------------------
 
     def test_verify_timeout_then_cron(self):

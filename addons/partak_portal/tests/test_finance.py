@@ -188,8 +188,14 @@ class FinanceTestCase(tools.PortalRouteTestCase):
             events = Event.search([('payment', '=', self.waiting)])
             self.assertEqual([e.kind for e in events], ['refused'])
             self.assertEqual(Payment(self.waiting).state, 'redirected')
-        self.assertEqual(client.post('/portal/payment/return/999999',
-                data={'token': 'x'}).status_code, 404)
+            # A wrong token counts no callback on the payment.
+            self.assertEqual(Payment(self.waiting).callback_count or 0, 0)
+        # An unknown id is answered as a wrong token is: no oracle.
+        unknown = client.post('/portal/payment/return/999999',
+            data={'token': 'x'})
+        self.assertEqual(unknown.status_code, response.status_code)
+        self.assertEqual(unknown.get_data(), response.get_data().replace(
+                str(self.waiting).encode(), b'999999'))
 
 
     def test_renew_shows_the_price(self):

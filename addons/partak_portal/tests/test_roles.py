@@ -37,6 +37,85 @@ CONFINED = [
     'partak.helpdesk.message',
     ]
 
+# docs/roles.md, "Menu -> groups"
+MENUS_VISIBLE = {
+    'admin': [
+        'Subscribers / Configuration / Cities',
+        'Subscribers / Configuration / Bank Gateways',
+        'Subscribers / Payments / Payment Events',
+        'Subscribers / SMS Providers',
+        'Support / Configuration / Departments',
+        'Parties / Parties',
+        ],
+    'support': [
+        'Subscribers / Subscribers', 'Subscribers / Lines',
+        'Subscribers / Documents to Review', 'Subscribers / SMS Log',
+        'Subscribers / Announcements', 'Subscribers / Orders',
+        'Subscribers / Payments', 'Subscribers / Reminders Sent',
+        'Subscribers / Network (RADIUS) / Internet Sessions',
+        'Subscribers / Network (RADIUS) / RADIUS Decisions',
+        'Subscribers / Network (RADIUS) / Disconnect and CoA Requests',
+        'Subscribers / Network (RADIUS) / Refused Logins',
+        'Subscribers / Surveys',
+        'Support / All Tickets', 'Support / My Tickets',
+        'Support / Queues by Department',
+        ],
+    'accountant': [
+        'Subscribers / Subscribers', 'Subscribers / Orders',
+        'Subscribers / Wallet Moves', 'Subscribers / Payments',
+        'Subscribers / Payments / Payment Events',
+        'Subscribers / Payments / Bank Settlement Rows',
+        'Subscribers / Payments / Import Bank Settlement',
+        'Subscribers / Network (RADIUS) / Traffic Counters',
+        'Subscribers / Service Catalogue / Service Plans',
+        'Financial / Invoices / Customer Invoices',
+        ],
+    'agent': [
+        'Subscribers / Subscribers', 'Subscribers / Lines',
+        'Subscribers / Internet Accounts', 'Subscribers / All Documents',
+        'Subscribers / SMS Log', 'Subscribers / Orders',
+        'Subscribers / Payments',
+        'Subscribers / Service Catalogue / Service Plans',
+        'Subscribers / Network (RADIUS) / Internet Sessions',
+        'Subscribers / Network (RADIUS) / Refused Logins',
+        'Support / All Tickets',
+        ],
+    }
+_CONFIGURATION = [
+    'Subscribers / Configuration', 'Subscribers / Configuration / Cities',
+    'Subscribers / Configuration / NAS (Network Access Servers)',
+    'Subscribers / Configuration / Blocked Portal IP Addresses',
+    'Subscribers / SMS Providers', 'Subscribers / SMS Templates',
+    'Subscribers / Notification Settings', 'Support / Configuration',
+    'Parties', 'Parties / Parties', 'Products', 'Products / Products',
+    ]
+MENUS_HIDDEN = {
+    'support': _CONFIGURATION + [
+        'Subscribers / Payments / Payment Events',
+        'Subscribers / Payments / Import Bank Settlement',
+        'Subscribers / Network (RADIUS) / Traffic Counters', 'Financial',
+        ],
+    'accountant': _CONFIGURATION + [
+        'Subscribers / SMS Log', 'Subscribers / Documents to Review',
+        'Subscribers / Announcements', 'Support',
+        'Subscribers / Network (RADIUS) / Refused Logins',
+        'Subscribers / Network (RADIUS) / RADIUS Decisions',
+        'Subscribers / Reminders Sent',
+        ],
+    'agent': _CONFIGURATION + [
+        'Subscribers / Documents to Review', 'Subscribers / Announcements',
+        'Subscribers / Payments / Payment Events',
+        'Subscribers / Payments / Bank Settlement Rows',
+        'Subscribers / Payments / Import Bank Settlement',
+        'Subscribers / Network (RADIUS) / RADIUS Decisions',
+        'Subscribers / Network (RADIUS) / Disconnect and CoA Requests',
+        'Subscribers / Network (RADIUS) / Traffic Counters',
+        'Subscribers / Surveys', 'Subscribers / Reminders Sent',
+        'Support / My Tickets', 'Support / Queues by Department',
+        'Support / Line Faults for the Telecom Operator', 'Financial',
+        ],
+    }
+
 
 def parse_roles_md():
     """The access table of docs/roles.md: {model: {role: 'RWCD'}}, for the
@@ -93,6 +172,7 @@ class RolesTestCase(TestCase):
         Document = pool.get('partak.document')
         SMS = pool.get('partak.sms')
         Order = pool.get('partak.order')
+        WalletMove = pool.get('partak.wallet.move')
         Payment = pool.get('partak.payment')
         Event = pool.get('partak.payment.event')
         Session = pool.get('partak.radius.session')
@@ -173,6 +253,7 @@ class RolesTestCase(TestCase):
                             'state': 'redirected', 'token': 'T-%s' % key}])
                 Event.log(payment, 'refund', amount=1, message='test')
                 Order.settle(order, order.payable, 'BANK-%s' % key)
+                WalletMove.credit(party, 1000)
                 session, = Session.create([{'unique_id': 'U-%s' % key,
                             'username': account.username, 'line': line.id,
                             'account': account.id, 'start_time': now,
@@ -413,11 +494,17 @@ class RolesTestCase(TestCase):
                     'addresses': [('create', [{'street': 'x'}])],
                     'contact_mechanisms': [('create', [{
                                     'type': 'mobile', 'value': '09121234567'}])]}
-                if role == 'agent':
-                    values['agent'] = self.world['users']['agent']
                 party, = Party.create([values])
-                Party.write([party], {'name': 'Renamed %s' % role})
+                Party.write([party], {'name': 'Renamed %s' % role,
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'email',
+                                        'value': 'a@example.com'}])]})
                 self.assertRefused(Party.delete, [party])
+                # An agent's subscriber is its own, and stays visible to it
+                self.assertEqual(Party(party.id).agent and
+                    Party(party.id).agent.id,
+                    self.world['users']['agent'] if role == 'agent'
+                    else None)
 
     # Accounting reads money, not identity -----------------------------------
 
@@ -478,6 +565,18 @@ class RolesTestCase(TestCase):
     # Menus: what a role sees opens (Build 1, helper "sao") ----------------
 
     @with_transaction()
+    def test_menu_groups(self):
+        "Each role sees the menus of docs/roles.md, and not the others"
+        Menu = Pool().get('ir.ui.menu')
+        for role in ROLES:
+            with self.subTest(role=role), self.as_role(role):
+                names = {m.complete_name for m in Menu.search([])}
+                for name in MENUS_VISIBLE.get(role, []):
+                    self.assertIn(name, names)
+                for name in MENUS_HIDDEN.get(role, []):
+                    self.assertNotIn(name, names)
+
+    @with_transaction()
     def test_every_visible_menu_opens(self):
         """Each menu entry a role sees lists its rows and opens the first
         one's form with the fields of the views, as sao reads them."""
@@ -520,7 +619,7 @@ class RolesTestCase(TestCase):
         for name, field in fields.items():
             if field['type'] in {'one2many', 'many2many'}:
                 Target = pool.get(field['relation'])
-                target_ids = sum((r[name] or [] for r in rows), [])[:5]
+                target_ids = sum((list(r[name] or []) for r in rows), [])[:5]
                 if target_ids:
                     view = Target.fields_view_get(view_type='tree')
                     Target.read(target_ids, list(view['fields']))
