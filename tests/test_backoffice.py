@@ -429,14 +429,17 @@ def test_date_times_in_tehran_time(portal, browser):
     sao_login(driver, portal, 'admin', ROLES['admin'])
     line, = rpc(driver, 'model.partak.line.search', [['phone', '=',
                 '1132455123']], 0, 1, None)
-    history = rpc(driver, 'model.partak.line.status.history.search_read',
-        [['line', '=', line]], 0, None, [['date', 'ASC'], ['id', 'ASC']],
-        ['date'])
-    utc = history[0]['date']
-    assert utc['__class__'] == 'datetime'
-    stored = datetime.datetime(utc['year'], utc['month'], utc['day'],
-        utc['hour'], utc['minute'], utc['second'],
-        tzinfo=datetime.timezone.utc)
+    # sao turns a date-time into a moment: its UTC ISO text is passed on.
+    dates = driver.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        Sao.rpc({method: 'model.partak.line.status.history.search_read',
+                params: [[['line', '=', arguments[0]]], 0, null,
+                    [['date', 'ASC'], ['id', 'ASC']], ['date'], {}]},
+            Sao.Session.current_session, true, false).then(
+            function (rows) { done(rows.map(function (r) {
+                return r.date.toISOString(); })); });
+        """, line)
+    stored = datetime.datetime.fromisoformat(dates[0].replace('Z', '+00:00'))
     tehran = stored.astimezone(TEHRAN)
     before = state(driver)
     driver.execute_script("""
