@@ -505,7 +505,10 @@ def load_network_and_payment(database):
     from trytond.modules.partak_usage.demo import load_nas, load_usage
     from trytond.transaction import Transaction
 
-    with Transaction().start(database, 0, context={'language': 'fa'}):
+    # Payment Settings is a singleton: its first save locks its table,
+    # which PostgreSQL transactions must declare when they start.
+    with Transaction().start(database, 0, context={'language': 'fa'},
+            _lock_tables=['partak_payment_configuration']):
         load_payment()
         load_usage()
         load_nas()
