@@ -75,8 +75,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 .venv/bin/trytond-cron -c "$TRYTOND_CONFIG" -d $DB >var/cron.log 2>&1 &
 radius_info=""
 if [ $DEMO_DB = postgresql ]; then
+    PARTAK_RADIUS_PASSWORD=partak-demo-radius \
     $PY -m trytond.modules.partak_usage.radius_config --out var/radius \
-        --db-uri "$PG$DB" --listen 127.0.0.1 --auth-port "$RADIUS_PORT" \
+        --db-uri "$PG$DB" --grant-role partak_radius --listen 127.0.0.1 --auth-port "$RADIUS_PORT" \
         --acct-port $((RADIUS_PORT + 1)) --interim-interval 60 --start \
         >var/freeradius.log 2>&1 &
     $PY -m trytond.modules.partak_usage.dispatcher -c "$TRYTOND_CONFIG" \

@@ -153,23 +153,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, 'report_' + report.when, report)
 
 
-@pytest.fixture(scope='module')
-def portal(tmp_path_factory):
-    """A running trytond with a fresh demo database; yields a namespace
-    with base_url, database, backend, db_path (filestore / SQLite folder),
-    config and timings."""
-    backend = choose_backend()
-    tmp = tmp_path_factory.mktemp('partak-e2e')
-    db_path = tmp / 'db'
-    db_path.mkdir()
-    database = 'partak_e2e_%d' % os.getpid()
-    port = free_port()
-    config = tmp / 'trytond.conf'
-    write_config(config, backend, db_path, port, database)
-    log = tmp / 'trytond.log'
-    passfile = tmp / 'admin-password'
-    passfile.write_text(ADMIN_PASSWORD + '\n')
-
+def clean_env(config, db_path, port, database):
     env = dict(os.environ)
     for key in list(env):
         if key.startswith('TRYTOND_'):
@@ -183,16 +167,53 @@ def portal(tmp_path_factory):
             'PARTAK_PUBLIC_URL': 'http://127.0.0.1:%d' % port,
             'PYTHONUNBUFFERED': '1',
             })
-    if backend == 'postgresql':
+    if choose_backend() == 'postgresql':
         env['TRYTOND_DATABASE__URI'] = PG_URI
+    return env
+
+
+def sql(backend, db_path, database, statement, params=()):
+    "Runs one statement on a test database, outside trytond."
+    if backend == 'postgresql':
+        import psycopg
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER,
+                dbname=database, autocommit=True) as connection:
+            connection.execute(statement.replace('?', '%s'), params)
+    else:
+        import sqlite3
+        connection = sqlite3.connect(db_path / ('%s.sqlite' % database))
+        try:
+            connection.execute(statement, params)
+            connection.commit()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope='session')
+def demo_template(tmp_path_factory):
+    """The demo database, built once per test session (trytond-admin takes
+    minutes); each test module gets a copy of it (see portal).  Yields the
+    backend, the folder of the SQLite files and filestores, the database
+    name and the timings."""
+    backend = choose_backend()
+    tmp = tmp_path_factory.mktemp('partak-e2e-template')
+    db_path = tmp / 'db'
+    db_path.mkdir()
+    database = 'partak_e2e_tmpl_%d' % os.getpid()
+    port = free_port()
+    config = tmp / 'trytond.conf'
+    write_config(config, backend, db_path, port, database)
+    log = tmp / 'build.log'
+    passfile = tmp / 'admin-password'
+    passfile.write_text(ADMIN_PASSWORD + '\n')
+    env = clean_env(config, db_path, port, database)
+    if backend == 'postgresql':
         pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
         pg_admin('CREATE DATABASE "%s" TEMPLATE template0 ENCODING \'UTF8\''
             % database)
     else:
         (db_path / ('%s.sqlite' % database)).touch()
-
     timings = {}
-    process = None
     try:
         admin = venv_bin('trytond-admin')
         timings['trytond-admin --all'] = run([admin, '-c', str(config),
@@ -205,6 +226,55 @@ def portal(tmp_path_factory):
         timings['demo_data.py'] = run([venv_bin('python'),
                 str(ROOT / 'scripts' / 'demo_data.py'), '-c', str(config),
                 '-d', database, '--generated', '20'], env, log)
+        yield types.SimpleNamespace(backend=backend, db_path=db_path,
+            database=database, timings=timings)
+    finally:
+        for name, seconds in timings.items():
+            print('[e2e %s] %s: %.1f s' % (backend, name, seconds))
+        if backend == 'postgresql':
+            with contextlib.suppress(Exception):
+                pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                    % database)
+        shutil.rmtree(db_path, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def portal(tmp_path_factory, demo_template):
+    """A running trytond on a fresh copy of the demo database; yields a
+    namespace with base_url, database, backend, db_path (filestore /
+    SQLite folder), config and timings."""
+    backend = demo_template.backend
+    tmp = tmp_path_factory.mktemp('partak-e2e')
+    db_path = tmp / 'db'
+    db_path.mkdir()
+    database = 'partak_e2e_%d_%s' % (os.getpid(), tmp.name.replace('-', '_'))
+    port = free_port()
+    config = tmp / 'trytond.conf'
+    write_config(config, backend, db_path, port, database)
+    log = tmp / 'trytond.log'
+    env = clean_env(config, db_path, port, database)
+
+    timings = {}
+    process = None
+    try:
+        started = time.monotonic()
+        if backend == 'postgresql':
+            pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
+            pg_admin('CREATE DATABASE "%s" TEMPLATE "%s"'
+                % (database, demo_template.database))
+        else:
+            shutil.copyfile(
+                demo_template.db_path / ('%s.sqlite' % demo_template.database),
+                db_path / ('%s.sqlite' % database))
+        # The filestore (uploaded documents) is kept per database name.
+        filestore = demo_template.db_path / demo_template.database
+        if filestore.is_dir():
+            shutil.copytree(filestore, db_path / database)
+        # The demo's Payment Settings hold the template's address.
+        sql(backend, db_path, database,
+            'UPDATE partak_payment_configuration SET public_url = ?',
+            ('http://127.0.0.1:%d' % port,))
+        timings['copy of the demo database'] = time.monotonic() - started
 
         started = time.monotonic()
         with open(log, 'a', encoding='utf-8') as out:

@@ -22,6 +22,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
+from sao import rpc, sao_login
 from test_browser import (  # noqa: F401 (browser is a fixture)
     DESKTOP, PHONE, browser, pytestmark, screenshot, wait)
 
@@ -96,47 +97,6 @@ if (tab) {
 }
 return state;
 """
-
-
-def sao_login(driver, portal, login, password):
-    driver.execute_cdp_cmd('Emulation.setTimezoneOverride',
-        {'timezoneId': 'Asia/Tehran'})
-    driver.get(portal.base_url + '/')
-    login_field = wait(driver, 60).until(EC.visibility_of_element_located(
-            (By.CSS_SELECTOR, '.login-dialog input#login')))
-    database = driver.find_elements(By.CSS_SELECTOR,
-        '.login-dialog input#database')
-    if database and database[0].is_displayed() and (
-            database[0].get_attribute('readonly') is None):
-        database[0].clear()
-        database[0].send_keys(portal.database)
-    login_field.send_keys(login)
-    driver.find_element(By.CSS_SELECTOR,
-        '.login-dialog button[type=submit]').click()
-    entry = wait(driver).until(EC.visibility_of_element_located(
-            (By.CSS_SELECTOR, '.ask-dialog input[type=password]')))
-    entry.send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, '.ask-dialog .btn-primary').click()
-    wait(driver, 60).until(lambda d: d.execute_script(
-            'return !!(Sao.main_menu_screen && Sao.Session.current_session'
-            ' && Sao.Session.current_session.context.language)'
-            ' && jQuery.active == 0'))
-    assert driver.execute_script('return Sao.Session.current_session.login'
-        ) == login
-
-
-def rpc(driver, method, *params):
-    "Calls trytond as the user logged in to sao, through sao's own RPC."
-    result = driver.execute_async_script("""
-        var done = arguments[arguments.length - 1];
-        Sao.rpc({method: arguments[0], params: arguments[1].concat([{}])},
-            Sao.Session.current_session, true, false).then(
-            function (result) { done({result: result}); },
-            function (error) { done({error: JSON.stringify(error)}); });
-        """, method, list(params))
-    if 'error' in result:
-        raise AssertionError('%s: %s' % (method, result['error']))
-    return result['result']
 
 
 def menu_entries(driver):

@@ -253,9 +253,12 @@ def site(tmp_path_factory):
     relay = Relay()
     nas = make_nas_listener(coa_port, SECRET)
     from trytond.modules.partak_usage import radius_config
+    # FreeRADIUS logs in with a role of its own, as in production.
+    role = 'partak_radius_%d' % os.getpid()
+    radius_config.grant_role(PG_URI + database, role, 'radius-secret')
     conf = tmp / 'raddb'
-    radius_config.render(conf, PG_URI.replace('5432', str(relay.port))
-        + database, auth_port=auth_port, acct_port=acct_port,
+    radius_config.render(conf, 'postgresql://%s:radius-secret@%s:%d/%s' % (
+            role, PG_HOST, relay.port, database), auth_port=auth_port, acct_port=acct_port,
         listen='127.0.0.1', reject_delay=0, interim=60,
         spool_retry_interval=1)
     ok, output = radius_config.check(str(conf))
@@ -290,7 +293,7 @@ def site(tmp_path_factory):
         return run(create)
 
     try:
-        yield types.SimpleNamespace(database=database, run=run,
+        yield types.SimpleNamespace(database=database, run=run, role=role,
             client=client, nas=nas, relay=relay, conf=conf,
             log=radius_log, subscriber=subscriber, plans=plan_ids,
             timings=timings, Pool=Pool)
@@ -316,6 +319,7 @@ def site(tmp_path_factory):
         except Exception:
             pass
         pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
+        pg_admin('DROP ROLE IF EXISTS "%s"' % role)
 
 
 class RadiusClient:
@@ -896,3 +900,34 @@ def test_accounting_spooled_while_postgresql_unreachable(site):
         .timestamp() - sent) < 3
     assert sessions_of(site, other_user)[0]['state'] == 'open'
     assert site.client.auth(user, 'secret1')[0] == ACCEPT
+
+
+def test_freeradius_role_reaches_only_its_entry_points(site):
+    """FreeRADIUS's PostgreSQL role (radius_config --grant-role) is no
+    superuser and reads no table of subscribers, staff or prices: it runs
+    the RADIUS functions and reads the NAS list, nothing else."""
+    import psycopg
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=site.role,
+            dbname=site.database, autocommit=True) as connection:
+        superuser, = connection.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+        assert superuser is False
+        rows = connection.execute("SELECT count(*) FROM "
+            "partak_radius_authorize('nobody-at-all')").fetchone()
+        assert rows == (0,)
+        assert connection.execute("SELECT count(*) FROM (SELECT name, "
+            "secret FROM partak_nas) n").fetchone()[0] >= 1
+        for statement in [
+                'SELECT * FROM res_user',
+                'SELECT password FROM partak_internet_account',
+                'SELECT * FROM party_party',
+                'SELECT * FROM partak_radius_session',
+                'SELECT * FROM product_template',
+                "UPDATE partak_radius_counter SET unbooked = 0",
+                "DELETE FROM partak_radius_reject",
+                "INSERT INTO partak_radius_job (id) VALUES (-1)",
+                'SELECT * FROM partak_radius_policy()',
+                ]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)

@@ -11,10 +11,9 @@ import sqlite3
 import urllib.parse
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
 
+from sao import sao_login
 from test_browser import (
     DESKTOP, KAMAL, both_sizes, browser, console_errors, login, pytestmark,
     screenshot, text, wait)
@@ -158,34 +157,10 @@ def test_back_office_results_chart(portal, browser):
     views = [model_data_id(portal, 'result_view_graph'),
         model_data_id(portal, 'result_view_list')]
     driver = browser()
-    driver.get('%s/#%s/model/partak.survey.result;views=%s&domain=%s' % (
-            portal.base_url, portal.database,
+    sao_login(driver, portal, 'admin', 'admin',
+        'model/partak.survey.result;views=%s&domain=%s' % (
             urllib.parse.quote(json.dumps(views)),
             urllib.parse.quote(json.dumps([['survey.title', '=', TITLE]]))))
-    login_field = wait(driver, 60).until(EC.visibility_of_element_located(
-            (By.CSS_SELECTOR, '.modal input#login')))
-    # The database: a list filled by an RPC call (several databases, as on
-    # PostgreSQL), a read-only input (the only one) or a text input.
-    def database_field(driver):
-        for field in driver.find_elements(By.CSS_SELECTOR,
-                '.modal #database'):
-            if not field.is_displayed():
-                continue
-            if field.tag_name != 'select' or portal.database in [
-                    o.get_attribute('value') for o in
-                    field.find_elements(By.TAG_NAME, 'option')]:
-                return field
-        return False
-    field = wait(driver).until(database_field)
-    if field.tag_name == 'select':
-        Select(field).select_by_value(portal.database)
-    elif field.get_attribute('readonly') is None:
-        field.clear()
-        field.send_keys(portal.database)
-    login_field.send_keys('admin', Keys.ENTER)
-    password = wait(driver, 60).until(EC.visibility_of_element_located(
-            (By.CSS_SELECTOR, '.modal input[type=password]')))
-    password.send_keys('admin', Keys.ENTER)
     chart = wait(driver, 60).until(EC.visibility_of_element_located(
             (By.CSS_SELECTOR, '.graph svg, .graph canvas, svg .bb-bars, '
                 'svg .c3-bars')))

@@ -4,7 +4,8 @@
 start it:
 
     python -m trytond.modules.partak_usage.radius_config --out DIR \\
-        --db-uri postgresql://radius:secret@127.0.0.1:5432/partak \\
+        --db-uri postgresql://tryton@127.0.0.1:5432/partak \\
+        [--grant-role partak_radius] \\
         --auth-port 1812 --acct-port 1813 [--listen 0.0.0.0] [--check] \\
         [--start]
 
@@ -151,7 +152,6 @@ partak_acct_unique {
 }
 """
 
-NOW = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 NAS_IP = "%{%{NAS-IP-Address}:-%{Packet-Src-IP-Address}}"
 
 SQL = """\
@@ -214,17 +214,9 @@ sql {{
     post-auth {{
         reference = ".query"
         query = "\\
-            INSERT INTO partak_radius_reject (date, username, account, \\
-                line, reason, nas_ip, calling_station, message, \\
-                create_date, create_uid) \\
-            SELECT {now}, '%{{SQL-User-Name}}', a.id, a.line, \\
-                COALESCE(NULLIF('%{{control:Partak-Reject-Reason}}', ''), \\
-                    'other'), \\
-                '{nas_ip}', NULLIF('%{{Calling-Station-Id}}', ''), \\
-                NULLIF('%{{reply:Reply-Message}}', ''), {now}, 0 \\
-            FROM (SELECT 1) AS one \\
-            LEFT JOIN partak_internet_account a \\
-                ON a.username = '%{{SQL-User-Name}}'"
+            SELECT partak_radius_reject('%{{SQL-User-Name}}', \\
+                '%{{control:Partak-Reject-Reason}}', '{nas_ip}', \\
+                '%{{Calling-Station-Id}}', '%{{reply:Reply-Message}}')"
     }}
 }}
 """
@@ -391,6 +383,31 @@ def load_nas(db_uri):
                 'nas_type': r[3] or 'other'} for r in cursor]
 
 
+def grant_role(admin_uri, role, password=None):
+    """Creates (or updates) the PostgreSQL role FreeRADIUS logs in with and
+    grants it the entry points of sql.py and the NAS list, nothing else.
+    admin_uri: a user that may create roles and owns Partak's database."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from . import sql as radius_sql
+    db = parse_db_uri(admin_uri)
+    with psycopg.connect(host=db['host'], port=db['port'], user=db['user'],
+            password=db['password'] or None, dbname=db['dbname'],
+            connect_timeout=10, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        statement = pgsql.SQL('ALTER ROLE {} ' if exists
+            else 'CREATE ROLE {} ').format(pgsql.Identifier(role))
+        statement += pgsql.SQL('LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+            'NOINHERIT NOREPLICATION NOBYPASSRLS')
+        if password:
+            statement += pgsql.SQL(' PASSWORD {}').format(
+                pgsql.Literal(password))
+        connection.execute(statement)
+        radius_sql.grant(connection.cursor(), role)
+
+
 def _quoted(value, what):
     if any(c in value for c in '"\\\n\r'):
         raise ValueError('%s cannot contain quotes, backslashes or line '
@@ -449,7 +466,7 @@ def render(out, db_uri, auth_port=1812, acct_port=1813, listen='*',
             password=_quoted(db['password'], 'the password'),
             dbname=_quoted(db['dbname'], 'the database'),
             pool_start=int(pool_start), pool_max=int(pool_max),
-            now=NOW, nas_ip=NAS_IP, stale_after=int(stale_after)), 0o600)
+            nas_ip=NAS_IP, stale_after=int(stale_after)), 0o600)
     _write(os.path.join(out, 'policy.d', 'partak'), POLICY)
     _write(os.path.join(out, 'sites-enabled', 'partak'), SITE.format(
             listen=listen, auth_port=int(auth_port),
@@ -500,8 +517,23 @@ def main(argv=None):
         help="then run freeradius in the foreground")
     parser.add_argument('--debug', action='store_true',
         help="with --start: freeradius -X")
+    parser.add_argument('--grant-role', metavar='ROLE',
+        help="first create or update the PostgreSQL role ROLE (password "
+        "from PARTAK_RADIUS_PASSWORD) with --db-uri as an administrator, "
+        "and write the configuration for ROLE")
     options = parser.parse_args(argv)
-    out = render(options.out, options.db_uri, auth_port=options.auth_port,
+    db_uri = options.db_uri
+    if options.grant_role:
+        password = os.environ.get('PARTAK_RADIUS_PASSWORD') or None
+        grant_role(db_uri, options.grant_role, password)
+        db = parse_db_uri(db_uri)
+        db_uri = 'postgresql://%s%s@%s:%s/%s' % (
+            urllib.parse.quote(options.grant_role, safe=''),
+            ':' + urllib.parse.quote(password, safe='') if password else '',
+            db['host'], db['port'], db['dbname'])
+        print('PostgreSQL role %s: granted the RADIUS entry points'
+            % options.grant_role)
+    out = render(options.out, db_uri, auth_port=options.auth_port,
         acct_port=options.acct_port, listen=options.listen,
         interim=options.interim_interval, reject_delay=options.reject_delay,
         threads=options.threads, max_threads=options.max_threads,

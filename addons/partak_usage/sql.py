@@ -20,6 +20,7 @@ Hot path, no Python:
 - `partak_radius_online(username, stale seconds)` — Simultaneous-Use count.
 - `partak_radius_check` / `partak_radius_reply` — the same as radcheck /
   radreply views, for people and for stock rlm_sql queries.
+- `partak_radius_reject(...)` — stores a refused login (post-auth).
 - `partak_radius_acct(...)` — one call per Accounting-Request: stores the
   session once however often the NAS repeats a packet (unique
   Acct-Unique-Session-Id, cumulative counters with Gigawords, deltas never
@@ -31,7 +32,11 @@ Remaining traffic of a period = sum of the live bucket balances
 (partak_radius_balance, a copy of the traffic ledger kept by
 partak.traffic.move's hooks) - the counter's bytes not yet booked on the
 ledger (partak_radius_counter.unbooked, booked by a cron through
-Period.consume)."""
+Period.consume).
+
+FreeRADIUS may connect with a role of its own (`grant`, and
+`radius_config --grant-role`): the entry points are SECURITY DEFINER, so
+that role runs them and reads nothing else but the NAS list."""
 
 NOW_UTC = "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
 
@@ -45,6 +50,7 @@ DROP FUNCTION IF EXISTS partak_radius_policy();
 DROP FUNCTION IF EXISTS partak_radius_period(integer, timestamp);
 DROP FUNCTION IF EXISTS partak_radius_acct(text, text, text, text, text,
     text, text, text, text, text, text, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS partak_radius_reject(text, text, text, text, text);
 """
 
 # The line's current period at a moment: the active one, else a reserve
@@ -176,7 +182,7 @@ WHERE pol.reject_reason IS NULL AND v.value IS NOT NULL;
 CREATE FUNCTION partak_radius_authorize(p_username text)
 RETURNS TABLE(id integer, username text, attribute text, value text,
     op text)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE {definer} AS $$
 BEGIN
     RETURN QUERY
     SELECT v.n, pol.username, v.a, v.v, ':='::text
@@ -200,7 +206,7 @@ END
 $$;
 
 CREATE FUNCTION partak_radius_online(p_username text, p_stale integer)
-RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+RETURNS bigint LANGUAGE plpgsql STABLE {definer} AS $$
 BEGIN
     RETURN (SELECT COUNT(*) FROM partak_radius_session s
         WHERE s.username = p_username AND s.state = 'open'
@@ -221,7 +227,7 @@ CREATE FUNCTION partak_radius_acct(
     p_in text, p_in_giga text, p_out text, p_out_giga text,
     p_session_time text, p_cause text, p_event text, p_now text,
     p_delay text)
-RETURNS integer LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql {definer} AS $$
 DECLARE
     v_now timestamp := {now};
     v_ts timestamp;
@@ -386,13 +392,89 @@ def table_exists(cursor, name):
     return cursor.fetchone()[0]
 
 
+# The only doors of FreeRADIUS's own database role (see grant): functions
+# that run with the rights of their owner, the database user of trytond, on
+# a fixed search_path so that a caller cannot slip its own tables in.
+ENTRY_POINTS = [
+    'partak_radius_authorize(text)',
+    'partak_radius_online(text, integer)',
+    'partak_radius_acct(text, text, text, text, text, text, text, text, '
+    'text, text, text, text, text, text, text, text, text)',
+    'partak_radius_reject(text, text, text, text, text)',
+    ]
+
+# A refused login (post-auth REJECT), with the reason staff read.
+REJECT = """
+CREATE FUNCTION partak_radius_reject(p_username text, p_reason text,
+    p_nas_ip text, p_calling text, p_message text)
+RETURNS integer LANGUAGE plpgsql {definer} AS $$
+BEGIN
+    INSERT INTO partak_radius_reject (date, username, account, line, reason,
+        nas_ip, calling_station, message, create_date, create_uid)
+    SELECT {now}, p_username, a.id, a.line,
+        COALESCE(NULLIF(p_reason, ''), 'other'), p_nas_ip,
+        NULLIF(p_calling, ''), NULLIF(p_message, ''), {now}, 0
+    FROM (SELECT 1) AS one
+    LEFT JOIN partak_internet_account a ON a.username = p_username;
+    RETURN 1;
+END
+$$;
+"""
+
+# What FreeRADIUS reads directly: its clients (render writes clients.conf).
+NAS_COLUMNS = 'name, address, secret, nas_type, active'
+
+
+def radius_roles(cursor):
+    "The roles granted the entry points (kept when they are recreated)."
+    cursor.execute("SELECT DISTINCT r.rolname FROM pg_proc p "
+        "CROSS JOIN LATERAL aclexplode(p.proacl) a "
+        "JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE p.proname = 'partak_radius_authorize' "
+        "AND a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE'")
+    return [r for r, in cursor.fetchall()]
+
+
+def quote_ident(name):
+    return '"%s"' % name.replace('"', '""')
+
+
+def grant(cursor, role):
+    """Gives the PostgreSQL role of FreeRADIUS what it needs and nothing
+    more: connect, run the entry points, read the NAS list.  No table of
+    subscribers, passwords of the portal or money is readable by it."""
+    role = quote_ident(role)
+    cursor.execute("SELECT current_database(), current_schema()")
+    database, schema = cursor.fetchone()
+    cursor.execute('GRANT CONNECT ON DATABASE %s TO %s'
+        % (quote_ident(database), role))
+    cursor.execute('GRANT USAGE ON SCHEMA %s TO %s'
+        % (quote_ident(schema), role))
+    for function in ENTRY_POINTS:
+        cursor.execute('GRANT EXECUTE ON FUNCTION %s TO %s' % (function, role))
+    cursor.execute('GRANT SELECT (%s) ON partak_nas TO %s'
+        % (NAS_COLUMNS, role))
+
+
 def create(cursor):
     """(Re)creates the functions and views.  Runs after the tables of
-    partak_usage exist (the accounting function names their row type)."""
+    partak_usage exist (the accounting function names their row type).
+    The roles that could run the entry points keep their grant."""
     static_ip = (STATIC_IP_JOIN if table_exists(cursor, 'partak_static_ip')
         else NO_STATIC_IP_JOIN)
+    roles = radius_roles(cursor)
+    cursor.execute("SELECT current_schema()")
+    schema, = cursor.fetchone()
+    definer = 'SECURITY DEFINER SET search_path = %s, pg_temp' % (
+        quote_ident(schema))
     cursor.execute(DROP)
     cursor.execute(PERIOD)
     cursor.execute(POLICY.format(now=NOW_UTC, static_ip=static_ip))
-    cursor.execute(VIEWS.replace('{now}', NOW_UTC))
-    cursor.execute(ACCT.format(now=NOW_UTC))
+    cursor.execute(VIEWS.replace('{now}', NOW_UTC).replace(
+            '{definer}', definer))
+    cursor.execute(ACCT.format(now=NOW_UTC, definer=definer))
+    cursor.execute(REJECT.format(now=NOW_UTC, definer=definer))
+    for function in ENTRY_POINTS:
+        cursor.execute('REVOKE ALL ON FUNCTION %s FROM PUBLIC' % function)
+    for role in roles:
+        grant(cursor, role)
