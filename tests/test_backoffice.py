@@ -27,6 +27,8 @@ from test_browser import (  # noqa: F401 (browser is a fixture)
     DESKTOP, PHONE, browser, pytestmark, screenshot, wait)
 
 TEHRAN = ZoneInfo('Asia/Tehran')
+# sao writes numbers in the digits of the user's language.
+DIGITS = str.maketrans('۰۱۲۳۴۵۶۷۸۹', '0123456789')
 # scripts/demo_data.py: DEMO_PASSWORD + '-staff' for the staff users.
 STAFF_PASSWORD = 'partak-demo-staff'
 ROLES = {
@@ -399,8 +401,8 @@ def test_date_times_in_tehran_time(portal, browser):
             function (rows) { done(rows.map(function (r) {
                 return r.date.toISOString(); })); });
         """, line)
-    stored = datetime.datetime.fromisoformat(dates[0].replace('Z', '+00:00'))
-    tehran = stored.astimezone(TEHRAN)
+    stored = [datetime.datetime.fromisoformat(d.replace('Z', '+00:00'))
+        for d in dates]
     before = state(driver)
     driver.execute_script("""
         Sao.Tab.create({model: 'partak.line.status.history',
@@ -411,10 +413,17 @@ def test_date_times_in_tehran_time(portal, browser):
     assert current and current['tab']['view'] == 'tree', current
     headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR,
             '.tab-pane.active .treeview thead th') if th.text]
-    row = driver.find_element(By.CSS_SELECTOR,
-        '.tab-pane.active .treeview tbody tr')
-    cells = [td.text for td in row.find_elements(By.TAG_NAME, 'td')]
-    assert tehran.strftime('%H:%M') in ' '.join(cells), (tehran, cells)
-    assert stored.strftime('%H:%M') != tehran.strftime('%H:%M')
+    # Each row's date and time cells, in Latin digits.
+    shown = set()
+    for row in driver.find_elements(By.CSS_SELECTOR,
+            '.tab-pane.active .treeview tbody tr'):
+        cells = [td.text.translate(DIGITS) for td in
+            row.find_elements(By.TAG_NAME, 'td')]
+        shown.add(' '.join(c for c in cells if re.fullmatch(
+                    r'\d{4}/\d\d/\d\d|\d\d:\d\d:\d\d', c)))
+    fmt = '%Y/%m/%d %H:%M:%S'
+    assert shown == {d.astimezone(TEHRAN).strftime(fmt) for d in stored}, (
+        shown, stored)
+    assert not shown & {d.strftime(fmt) for d in stored}
     assert 'ساعت' in headers, headers
     assert page_errors(driver) == []

@@ -150,3 +150,62 @@ def test_service_timed_traffic_and_static_ip(portal, browser):
     driver.get(portal.base_url + '/portal/')
     assert 'فاقد IP استاتیک' not in text(driver)
     assert console_errors(driver) == []
+
+
+def test_concurrent_bank_returns(portal, browser):
+    """The bank's return reaching the portal eight times at once (a payer
+    who reloads, a bank that retries) is handled once: every answer is the
+    result page, never a 500, and the order is applied once."""
+    import threading
+    import urllib.error
+    import urllib.parse
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    driver = browser()
+    login(driver, portal.base_url, KAMAL)
+    number = place_order(driver, portal.base_url, 'traffic', '5 گیگ')
+    driver.find_element(By.CSS_SELECTOR,
+        'form button[type=submit].btn-success').click()
+    wait(driver).until(EC.element_to_be_clickable((By.ID, 'pay-success')))
+    # The payer's choice at the bank, whose answer sends back to us.
+    bank = urllib.request.build_opener(NoRedirect)
+    try:
+        bank.open(urllib.request.Request(driver.current_url,
+                data=b'choice=success', method='POST'), timeout=60)
+        raise AssertionError('the bank did not redirect')
+    except urllib.error.HTTPError as answer:
+        assert answer.code in (302, 303), answer.code
+        back = urllib.parse.urljoin(driver.current_url,
+            answer.headers['Location'])
+    assert '/portal/payment/return/' in back
+    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
+        for c in driver.get_cookies())
+    answers, barrier = [], threading.Barrier(8)
+
+    def come_back():
+        barrier.wait()
+        request = urllib.request.Request(back, headers={'Cookie': cookies})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as page:
+                answers.append((page.status, page.read().decode()))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, error.read().decode()))
+    threads = [threading.Thread(target=come_back) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert [status for status, _ in answers] == [200] * 8, answers
+    assert all('data-state="paid"' in body for _, body in answers)
+    driver.get(portal.base_url + '/portal/finance')
+    rows = [r for r in driver.find_elements(By.CSS_SELECTOR,
+            '#payments tbody tr') if number in r.text]
+    assert [r.get_attribute('data-state') for r in rows] == ['paid']
+    driver.get(portal.base_url + '/portal/order/' + number)
+    assert 'پرداخت و اعمال شده' in wait(driver).until(
+        EC.presence_of_element_located((By.ID, 'pre-invoice'))).find_element(
+        By.XPATH, '..').text
+    assert console_errors(driver) == []
