@@ -246,6 +246,21 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
                         'partak_payment.msg_gateway_api_url_invalid',
                         gateway=gateway.rec_name, url=gateway.api_url))
 
+    @property
+    def fake(self):
+        """A bank that confirms whatever it is told: the sandbox, or a test
+        bank served by this server (an api_url that is a path)."""
+        return self.type == 'sandbox' or (self.api_url or '').startswith('/')
+
+    @classmethod
+    def offered(cls):
+        """The gateways a subscriber may choose: the active ones, without
+        the fake banks where they are off (base.fake_banks_enabled)."""
+        gateways = cls.search([])
+        if not base.fake_banks_enabled():
+            gateways = [g for g in gateways if not g.fake]
+        return gateways
+
     def adapter(self):
         "The bank adapter (gateways.base.Gateway) of this gateway."
         try:
@@ -437,6 +452,10 @@ class Payment(ModelSQL, ModelView):
         if not gateway.active:
             raise PaymentError(gettext(
                     'partak_payment.msg_gateway_inactive',
+                    gateway=gateway.rec_name))
+        if gateway.fake and not base.fake_banks_enabled():
+            raise PaymentError(gettext(
+                    'partak_payment.msg_gateway_fake_off',
                     gateway=gateway.rec_name))
         adapter = gateway.adapter()
         if not Configuration.get_public_url():

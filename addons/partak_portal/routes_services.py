@@ -149,7 +149,7 @@ def order_page(visit, number):
     Order = pool.get('partak.order')
     request, _ = visit.request, visit._
     order = own_order(visit, number)
-    gateways = Gateway.search([])
+    gateways = Gateway.offered()
     error = None
     if request.method == 'POST' and order.state == 'quoted':
         try:

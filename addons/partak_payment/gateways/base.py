@@ -145,6 +145,18 @@ class NoPublicURL(GatewayError):
     "The public address of the portal is not configured."
 
 
+class FakeBankOff(GatewayError):
+    "A bank of the demo and the tests, on a server where they are off."
+
+
+def fake_banks_enabled():
+    """Whether this server serves the banks that confirm whatever they are
+    told (the sandbox bank, the test banks of /bank/test): only with
+    [partak] test_banks = True, which the demo and the tests set; off in
+    the shipped configuration."""
+    return config.getboolean('partak', 'test_banks', default=False)
+
+
 def public_url():
     """The configured public address of the portal (Payment Settings),
     without trailing slash.  Never the request's host: a ``Host`` header

@@ -42,6 +42,7 @@ import secrets
 import urllib.parse
 
 import jinja2
+from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Response
 
@@ -52,7 +53,8 @@ from trytond.modules.partak_subscriber.http import database_route
 from trytond.wsgi import app
 
 from .base import (
-    Gateway, GatewayError, VerifyResult, public_url, register)
+    FakeBankOff, Gateway, GatewayError, VerifyResult, fake_banks_enabled,
+    public_url, register)
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +209,10 @@ class SandboxGateway(Gateway):
         return self.record.merchant_id or DEFAULT_MERCHANT
 
     def request(self, payment, callback_url):
+        # It pays whatever the payer chooses: never on a production server.
+        if not fake_banks_enabled():
+            raise FakeBankOff("the sandbox bank is off on this server "
+                "([partak] test_banks)")
         Sandbox = Pool().get('partak.payment.sandbox')
         company = self.record.company
         token = secrets.token_urlsafe(24)
@@ -282,9 +288,19 @@ def json_response(data, status=200):
 
 
 def bank_route(rule, methods, readonly):
-    "A route of the bank, in its own transaction on the portal database."
-    return database_route(PREFIX + rule, methods, readonly=readonly,
+    """A route of the bank, in its own transaction on the portal database;
+    not found where the fake banks are off (fake_banks_enabled)."""
+    route = database_route(PREFIX + rule, methods, readonly=readonly,
         context={'language': 'fa'})
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(request, *args, **kwargs):
+            if not fake_banks_enabled():
+                raise NotFound()
+            return func(request, *args, **kwargs)
+        return route(wrapper)
+    return decorator
 
 
 @bank_route('/pay/<token>', methods=('GET',), readonly=True)
@@ -347,6 +363,8 @@ def verify(request):
 
 @app.route(PREFIX + '/static/<path:filename>', methods=['GET'])
 def static(request, filename):
+    if not fake_banks_enabled():
+        raise NotFound()
     response = send_from_directory(STATIC, filename, request.environ,
         max_age=24 * 3600)
     response.headers['X-Content-Type-Options'] = 'nosniff'

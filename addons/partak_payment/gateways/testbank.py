@@ -31,6 +31,8 @@ from werkzeug.wrappers import Request, Response
 from trytond import config
 from trytond.wsgi import app
 
+from .base import fake_banks_enabled
+
 PREFIX = '/bank/test'
 logger = logging.getLogger(__name__)
 
@@ -748,8 +750,7 @@ def serve(request, bank, path):
     """The test banks inside trytond, for the demo and the tests: only with
     [partak] test_banks = True and test_banks_url set."""
     # A fake bank confirms what it is told: never on a production server.
-    if bank not in BANKS or not config.getboolean(
-            'partak', 'test_banks', default=False):
+    if bank not in BANKS or not fake_banks_enabled():
         raise NotFound()
     base = mounted_base_url(bank)
     if not base:

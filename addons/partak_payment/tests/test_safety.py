@@ -7,6 +7,7 @@ and refunds to the wallet by staff."""
 import datetime
 import socket
 import unittest
+import urllib.parse
 from unittest import mock
 
 from trytond.exceptions import UserError
@@ -200,6 +201,53 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
         self.assertEqual((result['state'], result['callback_count']),
             ('redirected', 0))
         self.assertEqual(self.kinds(payment_id), {'refused': 1})
+
+    def test_fake_banks_off_in_production(self):
+        "Where [partak] test_banks is off, the sandbox bank serves nothing"
+        from werkzeug.test import Client
+        from trytond.wsgi import app
+        from trytond.modules.partak_payment.payment import PaymentError
+        order_id = self.quote()
+        url, payment_id = self.start(order_id)
+        path = urllib.parse.urlsplit(url).path
+        self.set_config('partak', 'test_banks', 'False')
+        try:
+            client = Client(app)
+            self.assertEqual(client.get(path).status_code, 404)
+            self.assertEqual(client.post(path,
+                    data={'choice': 'success'}).status_code, 404)
+            self.assertEqual(client.post('/bank/sandbox/verify',
+                    json={'token': 'x', 'amount': 1, 'merchant_id': 'x'}
+                    ).status_code, 404)
+
+            def offered():
+                Gateway = Pool().get('partak.payment.gateway')
+                return [g.id for g in Gateway.offered()]
+            self.assertNotIn(self.gateway_id, self.transact(offered))
+            with self.assertRaises(PaymentError) as refused:
+                self.start(self.quote())
+            self.assertIn('آزمایشی', refused.exception.message)
+        finally:
+            self.set_config('partak', 'test_banks', 'True')
+        self.assertIn(self.gateway_id, self.transact(offered))
+        # The payment started before is still the payer's, unpaid.
+        self.assertEqual(self.payment(payment_id)['state'], 'redirected')
+
+    def test_shipped_configuration_serves_no_fake_bank(self):
+        "config/trytond.conf as shipped: the fake banks are off"
+        import configparser
+        import os
+        path = os.path.join(os.path.dirname(__file__), '..', '..', '..',
+            'config', 'trytond.conf')
+        if not os.path.exists(path):
+            self.skipTest('not run from a checkout of Partak')
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(path, encoding='utf-8')
+        self.assertFalse(parser.getboolean('partak', 'test_banks',
+                fallback=False))
+        self.assertFalse(parser.get('partak', 'test_banks_url',
+                fallback=None))
+        self.assertFalse(parser.get('partak', 'sandbox_url', fallback=None))
 
     # -- 2. a bank that does not answer -----------------------------------
 

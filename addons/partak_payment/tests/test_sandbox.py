@@ -102,6 +102,8 @@ class SandboxBankTestCase(unittest.TestCase):
         drop_db()
         cls.activate()
         cls._config = {}
+        # The sandbox bank is a fake: off unless the server says so.
+        cls.set_config('partak', 'test_banks', 'True')
         cls.tmpdir = None
         if backend.name == 'sqlite' and DB_NAME == ':memory:':
             cls.tmpdir = tempfile.mkdtemp(prefix='partak-payment-')

@@ -23,6 +23,8 @@ class PortalRouteTestCase(RouteTestCase):
         if not config.has_section('partak'):
             config.add_section('partak')
         config.set('partak', 'portal_database', DB_NAME)
+        # The demo's sandbox bank: the tests switch the fake banks on.
+        config.set('partak', 'test_banks', 'True')
         config.set('session', 'web_timeout', '3600')
         super().setUpClass()
 
