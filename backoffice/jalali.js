@@ -34,6 +34,24 @@
         'f': ['fraction', '(\\d{1,6})'],
     };
 
+    // sao passes Python formats (%Y/%m/%d) or, from a field's
+    // date_format(), moment's (YYYY/MM/DD): both are read as Python's.
+    var MOMENT = {
+        'YYYY': '%Y', 'YY': '%y', 'MMMM': '%B', 'MMM': '%b', 'MM': '%m',
+        'DD': '%d', 'HH': '%H', 'mm': '%M', 'ss': '%S', 'SSS': '%f',
+    };
+
+    function python_format(format) {
+        if (format.indexOf('%') >= 0) {
+            return format;
+        }
+        return format.replace(/\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|DD|HH|mm|ss|SSS/g,
+            function (token, literal) {
+                // literals stay moment's: [text]
+                return literal !== undefined ? token : MOMENT[token];
+            });
+    }
+
     function jalali() {
         return Boolean(window.jalaali) &&
             (Sao.i18n.getlang() || '').slice(0, 2) == 'fa';
@@ -56,6 +74,7 @@
     // The format with its date tokens replaced by the Jalali values, as
     // moment literals ([...]): moment formats the rest (time, digits).
     function jalali_format(format, date) {
+        format = python_format(format);
         var j = jalaali.toJalaali(date.year(), date.month() + 1, date.date());
         var values = {
             '%Y': pad(j.jy, 4), '%y': pad(j.jy % 100, 2),
@@ -69,12 +88,19 @@
 
     // {year, month, day, hour, ...} read from value with format, or null.
     function read(format, value, time_optional) {
+        format = python_format(format);
         var names = [];
         var pattern = '';
         var time_at = null;
         for (var i = 0; i < format.length; i++) {
             var c = format[i];
-            if (c == '%' && i + 1 < format.length) {
+            var end = format.indexOf(']', i);
+            if (c == '[' && end > i) {
+                // a literal of a moment format
+                pattern += format.slice(i + 1, end).replace(
+                    /[.*+?^${}()|[\]\\\/-]/g, '\\$&');
+                i = end;
+            } else if (c == '%' && i + 1 < format.length) {
                 var token = TOKENS[format[++i]];
                 if (!token) {
                     return null;
@@ -170,5 +196,6 @@
     };
 
     Sao.Partak = Sao.Partak || {};
-    Sao.Partak.jalali = {read: read, latin_digits: latin_digits};
+    Sao.Partak.jalali = {read: read, latin_digits: latin_digits,
+        python_format: python_format};
 }());

@@ -167,6 +167,9 @@ def test_concurrent_bank_returns(portal, browser):
     driver = browser()
     login(driver, portal.base_url, KAMAL)
     number = place_order(driver, portal.base_url, 'traffic', '5 گیگ')
+    # The portal's cookies (path /portal), read while on the portal.
+    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
+        for c in driver.get_cookies())
     driver.find_element(By.CSS_SELECTOR,
         'form button[type=submit].btn-success').click()
     wait(driver).until(EC.element_to_be_clickable((By.ID, 'pay-success')))
@@ -181,8 +184,6 @@ def test_concurrent_bank_returns(portal, browser):
         back = urllib.parse.urljoin(driver.current_url,
             answer.headers['Location'])
     assert '/portal/payment/return/' in back
-    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
-        for c in driver.get_cookies())
     answers, barrier = [], threading.Barrier(8)
 
     def come_back():
@@ -199,7 +200,11 @@ def test_concurrent_bank_returns(portal, browser):
     for thread in threads:
         thread.join(180)
     assert [status for status, _ in answers] == [200] * 8, answers
-    assert all('data-state="paid"' in body for _, body in answers)
+    states = [re.search(r'id="payment-result" data-state="(\w+)"', body)
+        for _, body in answers]
+    assert [m and m.group(1) for m in states] == ['paid'] * 8, [
+        re.sub(r'\s+', ' ', re.sub(r'<[^>]+>', ' ', body))[-1500:]
+        for _, body in answers]
     driver.get(portal.base_url + '/portal/finance')
     rows = [r for r in driver.find_elements(By.CSS_SELECTOR,
             '#payments tbody tr') if number in r.text]

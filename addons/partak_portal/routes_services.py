@@ -16,6 +16,7 @@ from trytond.pool import Pool
 from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
+from trytond.modules.partak_subscriber.http import waiting_for_locks
 
 from . import jalali
 from .routes import PREFIX, database_name, paging, portal_language, route
@@ -200,6 +201,7 @@ def payment_return(visit, payment_id):
 
 
 @with_pool
+@waiting_for_locks
 @with_transaction(readonly=False, context={'language': portal_language()})
 def _bank_post(request, pool, payment_id):
     Payment = pool.get('partak.payment')

@@ -4,8 +4,9 @@
 banks' pages and callbacks): they have no Tryton session to name the
 database, so they all serve `[partak] portal_database`."""
 import functools
+import time
 
-from trytond import config
+from trytond import backend, config
 from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.wsgi import app
 
@@ -15,12 +16,40 @@ def database_name():
     return config.get('partak', 'portal_database', default='partak')
 
 
+# How long a page waits for rows that another request holds, in attempts
+# of a growing pause (about 10 s in all).
+LOCK_ATTEMPTS = 20
+
+
+def waiting_for_locks(func):
+    """Runs ``func`` (a whole transaction: trytond's with_transaction,
+    under with_pool, which turns any exception into a 500) again when it
+    could not take its locks.  trytond restarts a transaction
+    that must lock rows first (a strict sequence, Model.lock) and takes
+    them with NOWAIT at the start; when another request holds them, that
+    start fails with "could not obtain lock", outside trytond's own retry,
+    and the page answered 500.  The failed transaction was rolled back:
+    running it again is safe."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            try:
+                return func(*args, **kwargs)
+            except backend.DatabaseOperationalError:
+                if attempt == LOCK_ATTEMPTS:
+                    raise
+                time.sleep(0.05 * attempt)
+    return wrapper
+
+
 def database_route(rule, methods=('GET',), readonly=False, context=None):
     """Registers ``func(request, **kwargs)`` as the route ``rule`` of
     trytond's app, run in a transaction of database_name() (restarted by
-    trytond when it must take locks first)."""
+    trytond when it must take locks first, run again while another
+    request holds them: waiting_for_locks)."""
     def decorator(func):
         @with_pool
+        @waiting_for_locks
         @with_transaction(readonly=readonly, context=context)
         def handle(request, pool, **kwargs):
             return func(request, **kwargs)
