@@ -189,6 +189,16 @@ def sql(backend, db_path, database, statement, params=()):
             connection.close()
 
 
+def drop_database(backend, database, db_path, timings):
+    "The end of a test database: its timings printed, it and its files gone."
+    for name, seconds in timings.items():
+        print('[e2e %s] %s: %.1f s' % (backend, name, seconds))
+    if backend == 'postgresql':
+        with contextlib.suppress(Exception):
+            pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
+    shutil.rmtree(db_path, ignore_errors=True)
+
+
 @pytest.fixture(scope='session')
 def demo_template(tmp_path_factory):
     """The demo database, built once per test session (trytond-admin takes
@@ -229,13 +239,7 @@ def demo_template(tmp_path_factory):
         yield types.SimpleNamespace(backend=backend, db_path=db_path,
             database=database, timings=timings)
     finally:
-        for name, seconds in timings.items():
-            print('[e2e %s] %s: %.1f s' % (backend, name, seconds))
-        if backend == 'postgresql':
-            with contextlib.suppress(Exception):
-                pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
-                    % database)
-        shutil.rmtree(db_path, ignore_errors=True)
+        drop_database(backend, database, db_path, timings)
 
 
 @pytest.fixture(scope='module')
@@ -298,10 +302,4 @@ def portal(tmp_path_factory, demo_template):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        for name, seconds in timings.items():
-            print('[e2e %s] %s: %.1f s' % (backend, name, seconds))
-        if backend == 'postgresql':
-            with contextlib.suppress(Exception):
-                pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
-                    % database)
-        shutil.rmtree(db_path, ignore_errors=True)
+        drop_database(backend, database, db_path, timings)
