@@ -20,6 +20,8 @@ import os
 from trytond import config
 from trytond.pool import Pool
 
+from .accounting import setup_payment_method
+
 SANDBOX_NAME = 'بانک آزمایشی (Sandbox)'
 SANDBOX_MERCHANT = 'SANDBOX-MERCHANT'
 ZARINPAL_NAME = 'زرین‌پال (سرور آزمایشی)'
@@ -44,10 +46,17 @@ def load_payment(company=None, public_url=None):
             ('company', '=', company.id),
             ('active', 'in', [True, False]),
             ], limit=1)
+    # Verified payments are booked on the clearing account (accounting.py).
+    method = setup_payment_method(company)
     if gateways:
         gateway, = gateways
+        values = {}
         if not gateway.active:
-            Gateway.write([gateway], {'active': True})
+            values['active'] = True
+        if method and not gateway.payment_method:
+            values['payment_method'] = method.id
+        if values:
+            Gateway.write([gateway], values)
         return gateway
     gateway, = Gateway.create([{
                 'name': SANDBOX_NAME,
@@ -56,6 +65,7 @@ def load_payment(company=None, public_url=None):
                 'merchant_id': SANDBOX_MERCHANT,
                 'sequence': 10,
                 'active': True,
+                'payment_method': method.id if method else None,
                 }])
     return gateway
 
@@ -99,5 +109,7 @@ def load_test_zarinpal(company):
                 'api_url': ZARINPAL_URL,
                 'sequence': 20,
                 'active': True,
+                'payment_method': getattr(
+                    setup_payment_method(company), 'id', None),
                 }])
     return gateway

@@ -40,6 +40,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, TransactionError
 
+from . import accounting
 from .gateways import base
 
 logger = logging.getLogger(__name__)
@@ -210,6 +211,12 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
     secret_key = fields.Char("Secret Key",
         help="Signing or encryption key, when the bank uses one.")
     logo = fields.Binary("Logo")
+    payment_method = fields.Many2One('account.invoice.payment.method',
+        "Payment Method", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        help="How a payment the bank verified is booked: its journal and "
+        "the clearing account that holds the money until the bank's "
+        "settlement (docs/accounting.md).")
     api_url = fields.Char("Bank Service URL", strip=False,
         help="Leave empty for the bank's public service; set it to reach "
         "the bank's sandbox or a local test bank "
@@ -313,6 +320,10 @@ class Payment(ModelSQL, ModelView):
     refunded = fields.Function(fields.Integer("Refunded"), 'get_refunded')
     events = fields.One2Many('partak.payment.event', 'payment', "Events",
         readonly=True)
+    move = fields.Many2One('account.move', "Account Move", readonly=True,
+        ondelete='RESTRICT',
+        help="The entry that booked the verified payment: clearing "
+        "account against the subscriber's receivable.")
 
     @classmethod
     def __setup__(cls):
@@ -762,6 +773,8 @@ class Payment(ModelSQL, ModelView):
                     # and credited the amount itself.
                     reason = order.note
             order = Order(order.id)
+            if applied:
+                accounting.book(payment, order)
             payment.outcome = 'applied' if applied else 'credited'
             if applied and order.state == 'applied':
                 message = 'partak_payment.msg_payment_paid_applied'

@@ -337,6 +337,7 @@ class SandboxBankTestCase(unittest.TestCase):
 
     def _payment_facts(self, payment):
         return {
+            'booked': bool(payment.move),
             'state': payment.state,
             'reference': payment.reference,
             'message': payment.message,
@@ -396,7 +397,25 @@ class SandboxBankTestCase(unittest.TestCase):
                     [('order', '=', order_id)]),
                 'payment_reference': order.payment_reference,
                 'number': order.number,
+                'invoice_states': sorted(i.state for i in Invoice.search(
+                            [('party', '=', order.party.id)])),
                 }
+        return self.transact(read)
+
+    def balances(self, party_id):
+        """Debit − credit per account code of the posted moves that name
+        the party (its invoices and payments)."""
+        def read():
+            Line = Pool().get('account.move.line')
+            moves = {l.move for l in Line.search([('party', '=', party_id)])}
+            totals = {}
+            for move in moves:
+                self.assertEqual(move.state, 'posted')
+                for line in move.lines:
+                    code = line.account.code
+                    totals[code] = totals.get(code, 0) + int(
+                        line.debit - line.credit)
+            return totals
         return self.transact(read)
 
     def post_verify(self, data):
@@ -503,6 +522,19 @@ class SandboxBankTestCase(unittest.TestCase):
         self.assertEqual(facts['periods'], 1)
         self.assertEqual(facts['wallet'], 0)
         self.assertEqual(facts['payment_reference'], params['reference'])
+        # In the books (docs/accounting.md, entry 1): the invoice is paid,
+        # the bank's money waits on the clearing account.
+        self.assertEqual(facts['invoice_states'], ['paid'])
+
+        def party():
+            return Pool().get('partak.order')(order_id).party.id
+        self.assertEqual(self.balances(self.transact(party)), {
+                '1.2': 0,                    # receivable: invoiced, paid
+                '1.3': PAYABLE,              # the bank's, until settled
+                '4.1': -PRICE,               # revenue 6,230,489
+                '2.2': -(PAYABLE - PRICE),   # VAT 560,744
+                })
+        self.assertEqual(self.payment(payment_id)['booked'], True)
 
         # A paid order cannot be paid again.
         from trytond.modules.partak_payment.payment import PaymentError

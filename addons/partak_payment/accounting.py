@@ -1,0 +1,90 @@
+# This file is part of Partak.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Bank payments in the books (docs/accounting.md, entry 1): a payment the
+bank verified pays its order's invoice through the gateway's invoice
+payment method (Tryton's ``Invoice.pay_invoice``): debit the clearing
+account 1.3, credit the subscriber's receivable; the receivable lines are
+reconciled when nothing is left to pay, which makes the invoice paid."""
+import logging
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+from trytond.modules.partak_services import books
+
+logger = logging.getLogger(__name__)
+
+CLEARING_CODE = '1.3'
+JOURNAL_NAME = 'درگاه‌های پرداخت بانکی'
+METHOD_NAME = 'پرداخت اینترنتی (درگاه بانکی)'
+
+
+def setup_payment_method(company):
+    """Idempotent: the cash journal of the bank gateways and the invoice
+    payment method on the clearing account 1.3 of ``company``; None when
+    the company's chart has no account 1.3 (no accounting set up)."""
+    pool = Pool()
+    Account = pool.get('account.account')
+    Journal = pool.get('account.journal')
+    Method = pool.get('account.invoice.payment.method')
+    with Transaction().set_context(company=company.id), \
+            without_check_access():
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('code', '=', CLEARING_CODE),
+                ], limit=1)
+        if not accounts:
+            return None
+        clearing, = accounts
+        methods = Method.search([
+                ('company', '=', company.id),
+                ('debit_account', '=', clearing.id),
+                ], limit=1)
+        if methods:
+            return methods[0]
+        journals = Journal.search([('name', '=', JOURNAL_NAME)], limit=1)
+        if journals:
+            journal, = journals
+        else:
+            journal, = Journal.create([{
+                        'name': JOURNAL_NAME,
+                        'code': 'BANKGW',
+                        'type': 'cash',
+                        }])
+        method, = Method.create([{
+                    'company': company.id,
+                    'name': METHOD_NAME,
+                    'journal': journal.id,
+                    'debit_account': clearing.id,
+                    'credit_account': clearing.id,
+                    }])
+        return method
+
+
+def book(payment, order):
+    """Books the verified ``payment`` of the applied ``order``: pays the
+    order's posted invoice with the gateway's payment method and
+    reconciles it when it is paid in full.  Left for the accountant (a
+    warning in the log) when the order has no invoice or the gateway no
+    payment method: the money is then only in the payment's record."""
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Date = pool.get('ir.date')
+    if payment.move:
+        return payment.move
+    invoice = order.invoice
+    method = payment.gateway.payment_method
+    if not invoice or invoice.state != 'posted' or not method:
+        logger.warning("payment %s not booked: %s", payment.id,
+            'no payment method on the gateway' if invoice and not method
+            else 'no posted invoice')
+        return None
+    with Transaction().set_context(company=invoice.company.id), \
+            without_check_access():
+        invoice = Invoice(invoice.id)
+        lines = invoice.pay_invoice(payment.amount, method, Date.today(),
+            description=payment.reference)
+        # Paid in full: reconciled, the invoice becomes paid.
+        books.reconcile_invoice(invoice, lines)
+        payment.move = lines[0].move
+        payment.save()
+        return payment.move
