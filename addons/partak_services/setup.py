@@ -13,15 +13,13 @@ TransactionError and must be run again from the start.  trytond's RPC, WSGI
 routes, crons and test decorator do that; run_in_transaction does it for
 scripts.
 """
-import datetime
 from decimal import Decimal
-
-import jdatetime
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
-from .tools import GB, JALALI_MONTHS, MB
+from .fiscal import ensure_fiscalyear
+from .tools import GB, MB
 
 VAT_NAME = 'مالیات بر ارزش افزوده 9%'
 CATEGORY_NAME = 'خدمات اینترنت'
@@ -78,66 +76,6 @@ def _create_chart(company, chart):
     CreateChart.delete(session_id)
 
 
-def _jalali_year(day):
-    "(first day, last day, year) of the Jalali year of day (fiscal year)."
-    year = jdatetime.date.fromgregorian(date=day).year
-    start = jdatetime.date(year, 1, 1).togregorian()
-    end = jdatetime.date(year + 1, 1, 1).togregorian() - datetime.timedelta(1)
-    return start, end, year
-
-
-def _create_fiscalyear(company, day):
-    pool = Pool()
-    FiscalYear = pool.get('account.fiscalyear')
-    Period = pool.get('account.period')
-    SequenceStrict = pool.get('ir.sequence.strict')
-    ModelData = pool.get('ir.model.data')
-    start, end, year = _jalali_year(day)
-    move_sequence, invoice_sequence = SequenceStrict.create([{
-                'name': 'اسناد حسابداری %d' % year,
-                'sequence_type': ModelData.get_id(
-                    'account', 'sequence_type_account_move'),
-                'company': company.id,
-                }, {
-                'name': 'فاکتورها %d' % year,
-                'sequence_type': ModelData.get_id(
-                    'account_invoice', 'sequence_type_account_invoice'),
-                'company': company.id,
-                'prefix': '%d-' % year,
-                }])
-    fiscalyear, = FiscalYear.create([{
-                'name': 'سال مالی %d' % year,
-                'start_date': start,
-                'end_date': end,
-                'company': company.id,
-                'move_sequence': move_sequence.id,
-                'invoice_sequences': [('create', [{
-                                'company': company.id,
-                                'out_invoice_sequence': invoice_sequence.id,
-                                'out_credit_note_sequence':
-                                invoice_sequence.id,
-                                'in_invoice_sequence': invoice_sequence.id,
-                                'in_credit_note_sequence':
-                                invoice_sequence.id,
-                                }])],
-                }])
-    # One accounting period per Jalali month
-    periods = []
-    for month in range(1, 13):
-        first = jdatetime.date(year, month, 1).togregorian()
-        following = (jdatetime.date(year, month + 1, 1) if month < 12
-            else jdatetime.date(year + 1, 1, 1)).togregorian()
-        periods.append({
-                'name': '%s %d' % (JALALI_MONTHS[month - 1], year),
-                'start_date': first,
-                'end_date': following - datetime.timedelta(days=1),
-                'fiscalyear': fiscalyear.id,
-                'type': 'standard',
-                })
-    Period.create(periods)
-    return fiscalyear
-
-
 def setup_accounting(company, date=None, chart=CHART):
     """Idempotent: chart of accounts (by default this module's Persian chart
     `partak_services.account_template_root_fa`; Tryton's
@@ -145,12 +83,11 @@ def setup_accounting(company, date=None, chart=CHART):
     English) created through the account.create_chart wizard, with the
     default receivable, payable,
     revenue and expense accounts; the Jalali fiscal year covering `date`
-    (today) with its move and invoice sequences and monthly periods; the 9 %
+    (today), see fiscal.ensure_fiscalyear; the 9 %
     VAT; the product category «خدمات اینترنت» that carries the revenue
     account and the VAT; a cash payment term.  Returns a dict of them."""
     pool = Pool()
     Account = pool.get('account.account')
-    FiscalYear = pool.get('account.fiscalyear')
     Tax = pool.get('account.tax')
     Category = pool.get('product.category')
     PaymentTerm = pool.get('account.invoice.payment_term')
@@ -160,13 +97,7 @@ def setup_accounting(company, date=None, chart=CHART):
         date = date or Date.today()
         if not Account.search([('company', '=', company.id)], limit=1):
             _create_chart(company, chart)
-        fiscalyears = FiscalYear.search([
-                ('company', '=', company.id),
-                ('start_date', '<=', date),
-                ('end_date', '>=', date),
-                ], limit=1)
-        fiscalyear = (fiscalyears[0] if fiscalyears
-            else _create_fiscalyear(company, date))
+        fiscalyear = ensure_fiscalyear(company, date)
 
         config = Configuration(1)
         revenue = config.get_multivalue(
