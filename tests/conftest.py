@@ -153,7 +153,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, 'report_' + report.when, report)
 
 
-def clean_env(config, db_path, port, database):
+def clean_env(backend, config, db_path, port, database):
     env = dict(os.environ)
     for key in list(env):
         if key.startswith('TRYTOND_'):
@@ -167,7 +167,7 @@ def clean_env(config, db_path, port, database):
             'PARTAK_PUBLIC_URL': 'http://127.0.0.1:%d' % port,
             'PYTHONUNBUFFERED': '1',
             })
-    if choose_backend() == 'postgresql':
+    if backend == 'postgresql':
         env['TRYTOND_DATABASE__URI'] = PG_URI
     return env
 
@@ -216,7 +216,7 @@ def demo_template(tmp_path_factory):
     log = tmp / 'build.log'
     passfile = tmp / 'admin-password'
     passfile.write_text(ADMIN_PASSWORD + '\n')
-    env = clean_env(config, db_path, port, database)
+    env = clean_env(backend, config, db_path, port, database)
     if backend == 'postgresql':
         pg_admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
         pg_admin('CREATE DATABASE "%s" TEMPLATE template0 ENCODING \'UTF8\''
@@ -256,7 +256,7 @@ def portal(tmp_path_factory, demo_template):
     config = tmp / 'trytond.conf'
     write_config(config, backend, db_path, port, database)
     log = tmp / 'trytond.log'
-    env = clean_env(config, db_path, port, database)
+    env = clean_env(backend, config, db_path, port, database)
 
     timings = {}
     process = None

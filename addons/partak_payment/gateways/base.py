@@ -145,10 +145,6 @@ class NoPublicURL(GatewayError):
     "The public address of the portal is not configured."
 
 
-class FakeBankOff(GatewayError):
-    "A bank of the demo and the tests, on a server where they are off."
-
-
 def fake_banks_enabled():
     """Whether this server serves the banks that confirm whatever they are
     told (the sandbox bank, the test banks of /bank/test): only with

@@ -53,8 +53,8 @@ from trytond.modules.partak_subscriber.http import database_route
 from trytond.wsgi import app
 
 from .base import (
-    FakeBankOff, Gateway, GatewayError, VerifyResult, fake_banks_enabled,
-    public_url, register)
+    Gateway, GatewayError, VerifyResult, fake_banks_enabled, public_url,
+    register)
 
 logger = logging.getLogger(__name__)
 
@@ -209,10 +209,8 @@ class SandboxGateway(Gateway):
         return self.record.merchant_id or DEFAULT_MERCHANT
 
     def request(self, payment, callback_url):
-        # It pays whatever the payer chooses: never on a production server.
-        if not fake_banks_enabled():
-            raise FakeBankOff("the sandbox bank is off on this server "
-                "([partak] test_banks)")
+        # It pays whatever the payer chooses: Payment.start refuses it
+        # where the fake banks are off (PaymentGateway.fake).
         Sandbox = Pool().get('partak.payment.sandbox')
         company = self.record.company
         token = secrets.token_urlsafe(24)
