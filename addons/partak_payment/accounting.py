@@ -7,9 +7,10 @@ account 1.3, credit the subscriber's receivable; the receivable lines are
 reconciled when nothing is left to pay, which makes the invoice paid."""
 import logging
 
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 from trytond.modules.partak_services import books
+from trytond.modules.partak_services.tools import company_context
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,15 @@ def setup_payment_method(company):
 
 def book(payment, order):
     """Books the verified ``payment`` of the applied ``order``: pays the
-    order's posted invoice with the gateway's payment method and
-    reconciles it when it is paid in full.  Left for the accountant (a
-    warning in the log) when the order has no invoice or the gateway no
-    payment method: the money is then only in the payment's record."""
+    order's posted invoice with the gateway's payment method (Dr 1.3 /
+    Cr 1.2) and settles the order's receivable (Order.reconcile_books):
+    with the wallet's part and a change's credit note the invoice becomes
+    paid.  Left for the accountant (a warning in the log) when the order
+    has no invoice or the gateway no payment method: the money is then
+    only in the payment's record."""
     pool = Pool()
     Invoice = pool.get('account.invoice')
+    Order = pool.get('partak.order')
     Date = pool.get('ir.date')
     if payment.move:
         return payment.move
@@ -83,8 +87,70 @@ def book(payment, order):
         invoice = Invoice(invoice.id)
         lines = invoice.pay_invoice(payment.amount, method, Date.today(),
             description=payment.reference)
-        # Paid in full: reconciled, the invoice becomes paid.
-        books.reconcile_invoice(invoice, lines)
         payment.move = lines[0].move
         payment.save()
+        Order.reconcile_books([order])
         return payment.move
+
+
+def book_credit(payment):
+    """Books a verified ``payment`` whose money went to the wallet (the
+    order could not be applied): Dr 1.3 clearing / Cr 1.2 receivable,
+    reconciled with the wallet credit's Dr 1.2 (WalletMove.book), so the
+    money ends on the deposit account 2.3.  None when the books or the
+    gateway's payment method are missing."""
+    pool = Pool()
+    WalletMove = pool.get('partak.wallet.move')
+    Date = pool.get('ir.date')
+    if payment.move:
+        return payment.move
+    method = payment.gateway.payment_method
+    with company_context() as company, without_check_access():
+        credits = WalletMove.search([
+                ('party', '=', payment.party.id),
+                ('reason', '=', 'payment'),
+                ('payment', '=', payment.reference),
+                ('move', '!=', None),
+                ])
+        if not method or not credits or not company:
+            logger.warning("credited payment %s not booked", payment.id)
+            return None
+        receivable = payment.party.account_receivable_used
+        move = books.post_move(company, method.journal, Date.today(), [{
+                    'account': method.debit_account.current(),
+                    'amount': payment.amount,
+                    'description': payment.reference,
+                    }, {
+                    'account': receivable, 'party': payment.party,
+                    'amount': -payment.amount,
+                    'description': payment.reference,
+                    }], origin=payment, description=payment.reference)
+        books.reconcile_lines(books.receivable_lines([move], payment.party)
+            + [l for c in credits for l in c.receivable_lines()])
+        payment.move = move
+        payment.save()
+        return move
+
+
+class Order(metaclass=PoolMeta):
+    __name__ = 'partak.order'
+
+    def receivable_lines(self):
+        "And the bank's: the entries of the order's verified payments."
+        Payment = Pool().get('partak.payment')
+        lines = super().receivable_lines()
+        with without_check_access():
+            payments = Payment.search([
+                    ('order', '=', self.id),
+                    ('move', '!=', None),
+                    ])
+        return lines + books.receivable_lines(
+            [p.move for p in payments], self.party)
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'account.move'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['partak.payment']

@@ -775,6 +775,8 @@ class Payment(ModelSQL, ModelView):
             order = Order(order.id)
             if applied:
                 accounting.book(payment, order)
+            else:
+                accounting.book_credit(payment)
             payment.outcome = 'applied' if applied else 'credited'
             if applied and order.state == 'applied':
                 message = 'partak_payment.msg_payment_paid_applied'
@@ -843,7 +845,7 @@ class Payment(ModelSQL, ModelView):
         still refundable; leaves a wallet move and a 'refund' event naming
         the user.  Returns the wallet move."""
         pool = Pool()
-        WalletMove = pool.get('partak.wallet.move')
+        Order = pool.get('partak.order')
         Event = pool.get('partak.payment.event')
         Party = pool.get('party.party')
         cls.lock([payment])
@@ -861,8 +863,7 @@ class Payment(ModelSQL, ModelView):
                     payment=payment.rec_name,
                     refundable=format_rials(refundable)))
         Party.lock([payment.party])
-        move = WalletMove.credit(payment.party, amount, reason='refund',
-            order=payment.order, payment=payment.reference,
-            note=reason[:250])
+        move = Order.refund_to_wallet(payment.order, amount, reason,
+            reference=payment.reference)
         Event.log(payment, 'refund', amount=amount, message=reason)
         return move

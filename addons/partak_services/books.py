@@ -1,32 +1,153 @@
 # This file is part of Partak.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Partak's entries in Tryton's books (docs/accounting.md): settling an
-order's invoice with the receivable lines that pay it (the bank's payment
-today; the wallet's moves once they are booked, entry 2)."""
+"""Partak's entries in Tryton's books (docs/accounting.md): the wallet's
+deposit account and journal, posting a balanced entry, and settling an
+order's receivable (its invoice, its credit note, the wallet and the bank
+lines that pay them) by reconciliation."""
+from decimal import Decimal
+
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
+WALLET_JOURNAL_CODE = 'WALLET'
+WALLET_JOURNAL_NAME = 'اعتبار پنل مشترکین'
 
-def reconcile_invoice(invoice, lines):
-    """Adds the receivable `lines` (wallet moves, payments) to the payment
-    lines of the posted `invoice` and reconciles when nothing is left to
-    pay: Tryton then marks the invoice paid."""
+
+def wallet_account(company):
+    """The company's deposit account of the wallets (2.3, an account of a
+    type marked Deposit by account_deposit), or None when its books are not
+    set up: the wallets are then only the statement of their moves."""
+    Account = Pool().get('account.account')
+    if not company:
+        return None
+    with without_check_access():
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('type.deposit', '=', True),
+                ('party_required', '=', True),
+                ('closed', '=', False),
+                ], order=[('code', 'ASC'), ('id', 'ASC')], limit=1)
+    return accounts[0] if accounts else None
+
+
+def wallet_journal():
+    "The general journal «اعتبار پنل مشترکین» (created on first use)."
+    Journal = Pool().get('account.journal')
+    with without_check_access():
+        journals = Journal.search([('code', '=', WALLET_JOURNAL_CODE)],
+            limit=1)
+        if journals:
+            return journals[0]
+        journal, = Journal.create([{
+                    'name': WALLET_JOURNAL_NAME,
+                    'code': WALLET_JOURNAL_CODE,
+                    'type': 'general',
+                    }])
+        return journal
+
+
+def post_move(company, journal, date, lines, origin=None, description=None):
+    """Creates and posts an entry of `lines`, each a dict (account, party,
+    amount: + debit, − credit, description) whose amounts sum to zero.
+    Returns the move."""
+    pool = Pool()
+    Move = pool.get('account.move')
+    Period = pool.get('account.period')
+    assert sum(l['amount'] for l in lines) == 0, lines
+    with Transaction().set_context(company=company.id), \
+            without_check_access():
+        period = Period.find(company, date=date)
+        move, = Move.create([{
+                    'company': company.id,
+                    'journal': journal.id,
+                    'period': period,
+                    'date': date,
+                    'origin': str(origin) if origin else None,
+                    'description': description,
+                    'lines': [('create', [{
+                                    'account': l['account'].id,
+                                    # Tryton refuses a party on an account
+                                    # that requires none (expense, bank).
+                                    'party': (l['party'].id
+                                        if l.get('party')
+                                        and l['account'].party_required
+                                        else None),
+                                    'debit': Decimal(max(l['amount'], 0)),
+                                    'credit': Decimal(max(-l['amount'], 0)),
+                                    'description': l.get('description'),
+                                    } for l in lines])],
+                    }])
+        Move.post([move])
+        return move
+
+
+def receivable_lines(moves, party):
+    "The lines of `moves` on the receivable account of `party`."
+    account = party.account_receivable_used
+    return [l for m in moves if m for l in m.lines
+        if l.account == account and l.party == party]
+
+
+def settle_receivable(invoices, lines):
+    """Reconciles the receivable of an operation when it nets to zero: the
+    lines to pay of `invoices` (an invoice, its credit note) with the other
+    receivable `lines` (the wallet's, the bank's).  The credit lines that
+    pay an invoice are added to its payment lines first, while they do not
+    pay it more than its total, so that the invoice shows what is left to
+    pay.  Tryton then marks the reconciled invoices paid.  Returns True when
+    reconciled."""
     pool = Pool()
     Invoice = pool.get('account.invoice')
     MoveLine = pool.get('account.move.line')
-    with Transaction().set_context(company=invoice.company.id), \
+    invoices = [i for i in invoices if i and i.state in {'posted', 'paid'}]
+    if not invoices:
+        return False
+    company = invoices[0].company
+    with Transaction().set_context(company=company.id), \
             without_check_access():
-        invoice = Invoice(invoice.id)
-        new = [l for l in lines if l not in invoice.payment_lines
-            and l not in invoice.lines_to_pay]
-        if new and invoice.state == 'posted':
-            Invoice.add_payment_lines({invoice: new})
-            invoice = Invoice(invoice.id)
-        if invoice.state == 'posted' and invoice.currency.is_zero(
-                invoice.amount_to_pay):
-            MoveLine.reconcile(list(invoice.lines_to_pay)
-                + [l for l in invoice.payment_lines if not l.reconciliation])
-            # Tryton queues this after a reconciliation: the payer's page,
-            # in this transaction, already shows the invoice paid.
-            Invoice.process([invoice])
-        return Invoice(invoice.id)
+        invoices = Invoice.browse(invoices)
+        to_pay = [l for i in invoices for l in i.lines_to_pay]
+        lines = [l for l in MoveLine.browse(lines) if l not in to_pay]
+        for invoice in invoices:
+            if invoice.state != 'posted' or invoice.total_amount <= 0:
+                continue
+            left = invoice.amount_to_pay
+            new = []
+            # A credit note's line pays the invoice as well (Tryton's own
+            # "credit with refund" reconciles them together).
+            others = [l for i in invoices if i != invoice
+                for l in i.lines_to_pay]
+            for line in others + lines:
+                if (line.credit and not line.debit
+                        and not line.reconciliation
+                        and line not in invoice.payment_lines
+                        and getattr(line, 'invoice_payment', None) is None
+                        and line.credit <= left):
+                    new.append(line)
+                    left -= line.credit
+            if new:
+                Invoice.add_payment_lines({invoice: new})
+        invoices = Invoice.browse(invoices)
+        lines = MoveLine.browse(lines)
+        every = to_pay + lines
+        open_lines = [l for l in every if not l.reconciliation]
+        if (not open_lines or len(open_lines) != len(every)
+                or sum(l.debit - l.credit for l in open_lines) != 0):
+            return False
+        MoveLine.reconcile(open_lines)
+        # Tryton queues this after a reconciliation: the payer's page, in
+        # this transaction, already shows the invoices paid.
+        Invoice.process(list(invoices))
+        return True
+
+
+def reconcile_lines(lines):
+    """Reconciles the open `lines` (one account, one party) when they net
+    to zero; returns True when it did."""
+    MoveLine = Pool().get('account.move.line')
+    with without_check_access():
+        lines = [l for l in MoveLine.browse(lines) if not l.reconciliation]
+        if not lines or sum(l.debit - l.credit for l in lines) != 0:
+            return False
+        MoveLine.reconcile(lines)
+        return True

@@ -14,7 +14,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If, In
 from trytond.transaction import Transaction, without_check_access
 
-from . import pricing
+from . import books, pricing
 from .ledger import CHANNELS
 from .tools import company_context, now, setting
 
@@ -48,7 +48,7 @@ COMPUTED = ('price', 'vat', 'fee', 'remaining_value', 'wallet_used',
 #: what the payment and the application write: the state, the numbering
 #: and the bookkeeping; refused from callers too
 BOOKKEEPING = ('number', 'state', 'created_by', 'expires', 'paid_at',
-    'payment_reference', 'applied_at', 'period', 'invoice')
+    'payment_reference', 'applied_at', 'period', 'invoice', 'credit_note')
 #: the purchase itself: its amounts are computed again when it changes
 PURCHASE = ('party', 'line', 'kind', 'product', 'quantity', 'use_wallet')
 
@@ -106,6 +106,10 @@ class Order(ModelSQL, ModelView):
         readonly=True, ondelete='RESTRICT')
     invoice = fields.Many2One('account.invoice', "Invoice", readonly=True,
         ondelete='RESTRICT')
+    credit_note = fields.Many2One('account.invoice', "Credit Note",
+        readonly=True, ondelete='RESTRICT',
+        help="A change of service: the remaining value of the replaced "
+        "service, credited to the subscriber.")
     note = fields.Char("Note")
 
     @classmethod
@@ -594,11 +598,14 @@ class Order(ModelSQL, ModelView):
     @classmethod
     def create_invoice(cls, orders):
         """A posted customer invoice per applied order: the item at its
-        price with the product's customer taxes, the subscription fee (no
-        tax) and, for a change, the remaining value of the current service
-        as a negative line without tax, so that the total is what the
-        subscriber owes before the wallet: 8,000,000 + 720,000 − 1,928,767
-        = 6,791,233.  The tax is the pre-invoice's VAT to the Rial."""
+        price with the product's customer taxes and the subscription fee
+        (no tax); the tax is the pre-invoice's VAT to the Rial.  A change of
+        service also gets a posted credit note of the remaining value of the
+        replaced service (no tax): the manual's 8,000,000 + 720,000 invoiced,
+        1,928,767 credited, 6,791,233 to pay.  Never a negative invoice: a
+        surplus is credited to the wallet from the receivable (apply).  The
+        receivable is then settled with the wallet's lines
+        (reconcile_books)."""
         pool = Pool()
         InvoiceTax = pool.get('account.invoice.tax')
         Invoice = pool.get('account.invoice')
@@ -613,33 +620,116 @@ class Order(ModelSQL, ModelView):
                 lines.append(cls.invoice_line_values(None, order.fee,
                         description=gettext('partak_services.msg_invoice_fee'),
                         product_for_account=order.product))
+            credit_lines = []
             if order.remaining_value:
-                lines.append(cls.invoice_line_values(None,
+                credit_lines.append(cls.invoice_line_values(None,
                         -order.remaining_value,
                         description=gettext(
                             'partak_services.msg_invoice_remaining',
                             service=order.replaced_period.rec_name
                             if order.replaced_period else ''),
-                        product_for_account=order.product))
-            if not lines:
-                continue
+                        product_for_account=order.replaced_period.product
+                        if order.replaced_period else order.product))
+            values = {}
             with company_context(order.company):
-                invoice = cls.make_invoice(order.party, lines,
-                    description=gettext('partak_services.msg_invoice_order',
-                        order=order.rec_name),
-                    company=order.company, post=False)
-                if not invoice:
-                    continue
-                # The pre-invoice's VAT is truncated to the Rial: the invoice
-                # carries the same figure.
-                taxes = list(invoice.taxes)
-                if taxes and sum(t.amount for t in taxes) != order.vat:
+                description = gettext('partak_services.msg_invoice_order',
+                    order=order.rec_name)
+                if lines:
+                    invoice = cls.make_invoice(order.party, lines,
+                        description=description, company=order.company,
+                        post=False)
+                    if invoice:
+                        # The pre-invoice's VAT is truncated to the Rial:
+                        # the invoice carries the same figure.
+                        taxes = list(invoice.taxes)
+                        if taxes and sum(t.amount for t in taxes) != order.vat:
+                            tax = taxes[0]
+                            InvoiceTax.write([tax], {'amount': tax.amount
+                                    + Decimal(order.vat) - sum(
+                                        t.amount for t in taxes)})
+                        Invoice.post([invoice])
+                        values['invoice'] = invoice.id
+                if credit_lines:
+                    credit_note = cls.make_invoice(order.party, credit_lines,
+                        description=description, company=order.company)
+                    if credit_note:
+                        values['credit_note'] = credit_note.id
+            if values:
+                cls.write_computed([order], values)
+        cls.reconcile_books(orders)
+
+    @classmethod
+    def refund_to_wallet(cls, order, amount, reason, reference=None):
+        """Gives back `amount` Rials of the applied `order` to the wallet
+        (staff, through Payment.refund): a posted credit note of the order's
+        item for that amount, split into price and VAT by the one rule
+        (pricing.split_gross, over the order's refunds so far), and the
+        wallet credit from the receivable,
+        reconciled together: revenue and VAT go down, the deposit up.
+        Without books only the wallet is credited.  Returns the wallet
+        move."""
+        pool = Pool()
+        WalletMove = pool.get('partak.wallet.move')
+        InvoiceTax = pool.get('account.invoice.tax')
+        Invoice = pool.get('account.invoice')
+        amount = int(amount)
+        note = (reason or '')[:250]
+        credit_note = None
+        with without_check_access(), company_context(order.company):
+            # Split cumulatively: the refunds of an order, together, give
+            # back exactly its price and VAT when they reach its total.
+            rate = order.product.template.partak_vat_rate
+            before = sum(m.amount for m in WalletMove.search([
+                        ('order', '=', order.id),
+                        ('reason', '=', 'refund'),
+                        ]))
+            price = (pricing.split_gross(before + amount, rate)[0]
+                - pricing.split_gross(before, rate)[0])
+            vat = amount - price
+            credit_note = cls.make_invoice(order.party, [
+                    cls.invoice_line_values(order.product, -price)],
+                description=gettext('partak_services.msg_invoice_refund',
+                    order=order.rec_name, reason=note)[:250],
+                company=order.company, post=False)
+            if credit_note:
+                taxes = list(credit_note.taxes)
+                if taxes and sum(t.amount for t in taxes) != -vat:
                     tax = taxes[0]
                     InvoiceTax.write([tax], {'amount': tax.amount
-                            + Decimal(order.vat) - sum(
-                                t.amount for t in taxes)})
-                Invoice.post([invoice])
-            cls.write_computed([order], {'invoice': invoice.id})
+                            - Decimal(vat) - sum(t.amount for t in taxes)})
+                Invoice.post([credit_note])
+            move = WalletMove.credit(order.party, amount, reason='refund',
+                order=order, payment=reference, note=note)
+            if credit_note:
+                books.settle_receivable([credit_note],
+                    move.receivable_lines())
+        return move
+
+    def receivable_lines(self):
+        """The receivable lines that pay or credit this order besides its
+        invoices: its wallet moves (the wallet used, a surplus).  The
+        payment module adds the bank's."""
+        WalletMove = Pool().get('partak.wallet.move')
+        moves = WalletMove.search([
+                ('order', '=', self.id),
+                ('reason', 'in', ['purchase', 'surplus']),
+                ])
+        return [l for m in moves for l in m.receivable_lines()]
+
+    @classmethod
+    def reconcile_books(cls, orders):
+        """Settles each applied order's receivable: its invoice and credit
+        note with its receivable_lines, reconciled when they net to zero
+        (the invoices are then paid); the credit lines are added to the
+        invoice's payments meanwhile.  Safe to call again."""
+        with without_check_access():
+            for order in cls.browse(orders):
+                if not order.invoice and not order.credit_note:
+                    continue
+                with company_context(order.company):
+                    books.settle_receivable(
+                        [order.invoice, order.credit_note],
+                        order.receivable_lines())
 
     @classmethod
     def invoice_line_values(cls, product, amount, quantity=1,

@@ -77,6 +77,28 @@ def vat_amount(price, rate):
     return int(amount.quantize(Decimal(1), rounding=ROUND_DOWN))
 
 
+def split_gross(amount, rate):
+    """(price, VAT) of a gross `amount` that includes VAT at `rate`, by the
+    one truncation rule: the largest price whose price + vat_amount(price)
+    does not exceed `amount`; the VAT is the rest, so the two always add
+    up to `amount` (a refund credits exactly what was paid).
+
+    >>> split_gross(6_791_233, Decimal('0.09'))
+    (6230489, 560744)
+    >>> split_gross(0, Decimal('0.09'))
+    (0, 0)
+    """
+    amount = int(amount)
+    rate = Decimal(str(rate))
+    price = int((Decimal(amount) / (1 + rate)).quantize(
+            Decimal(1), rounding=ROUND_DOWN))
+    while price + 1 + vat_amount(price + 1, rate) <= amount:
+        price += 1
+    while price > 0 and price + vat_amount(price, rate) > amount:
+        price -= 1
+    return price, amount - price
+
+
 def wallet_to_use(due, balance):
     """The part of the wallet `balance` that pays `due` Rials: never more
     than needed, never more than there is, never negative.

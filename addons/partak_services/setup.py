@@ -158,6 +158,8 @@ def setup_accounting(company, date=None, chart=CHART):
                 company=company.id):
             config.default_customer_payment_term = term
             config.save()
+        # Wallet moves written before the books existed: now in them.
+        pool.get('partak.wallet.move').book_pending()
     return {
         'fiscalyear': fiscalyear, 'vat': vat, 'category': category,
         'payment_term': term, 'receivable': receivable, 'payable': payable,

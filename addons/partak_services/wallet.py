@@ -1,9 +1,14 @@
 # This file is part of Partak.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The wallet (panel credit, «اعتبار پنل»): a subscriber's prepaid balance
-is the sum of the moves; a debit locks the party row and never goes below
-zero."""
+"""The wallet (panel credit, «اعتبار پنل»): a customer deposit in the books
+(docs/accounting.md).  Each move of the subscriber's statement posts its
+entry on the deposit account 2.3 (account_deposit) against the receivable
+or, for a staff credit, the expense account; the balance is read from the
+deposit account's lines (from the statement while the company has no
+books).  A debit locks the party row and never goes below zero."""
+from sql import Null
 from sql.aggregate import Sum
+from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -14,8 +19,9 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import books
 from .ledger import check_audit
-from .tools import now, sql_in
+from .tools import company_context, local_date, now, sql_in
 
 WALLET_REASONS = [
     ('purchase', "Purchase"),
@@ -44,6 +50,10 @@ class WalletMove(ModelSQL, ModelView):
     payment = fields.Char("Payment",
         help="Reference of the payment (model,id or the bank's reference).")
     note = fields.Char("Note")
+    move = fields.Many2One('account.move', "Account Move", readonly=True,
+        ondelete='RESTRICT',
+        help="The entry of this move on the deposit account (empty while "
+        "the company has no books).")
 
     @classmethod
     def __setup__(cls):
@@ -77,18 +87,88 @@ class WalletMove(ModelSQL, ModelView):
 
     @classmethod
     def balances(cls, party_ids):
-        "{party id: balance} summed in SQL."
-        move = cls.__table__()
+        """{party id: balance} summed in SQL: credit − debit of the parties'
+        open lines on the deposit account, or the sum of the statement
+        while the company has no books."""
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
         cursor = Transaction().connection.cursor()
         result = {i: 0 for i in party_ids}
+        with company_context() as company:
+            account = books.wallet_account(company)
+        if account:
+            table = MoveLine.__table__()
+            total = Sum(Coalesce(table.credit, 0) - Coalesce(table.debit, 0))
+            party = table.party
+            where = ((table.account == account.id)
+                & (table.reconciliation == Null))
+        else:
+            table = cls.__table__()
+            total = Sum(table.amount)
+            party = table.party
+            where = None
         for sub_ids in grouped_slice(list(party_ids),
                 backend.MAX_QUERY_PARAMS):
-            cursor.execute(*move.select(move.party, Sum(move.amount),
-                    where=sql_in(move.party, list(sub_ids)),
-                    group_by=move.party))
-            for party_id, total in cursor:
-                result[party_id] = int(total or 0)
+            clause = sql_in(party, list(sub_ids))
+            if where is not None:
+                clause &= where
+            cursor.execute(*table.select(party, total,
+                    where=clause, group_by=party))
+            for party_id, amount in cursor:
+                result[party_id] = int(amount or 0)
         return result
+
+    def get_counterpart_account(self):
+        """The account that the wallet's deposit line is booked against:
+        the expense account for a staff credit (a gift or a discount costs
+        the ISP), else the subscriber's receivable — money received or
+        owed on the subscriber's account (a payment, a surplus, a refund)
+        or the invoice that a purchase pays."""
+        Configuration = Pool().get('account.configuration')
+        if self.reason == 'adjustment':
+            return Configuration(1).get_multivalue(
+                'default_category_account_expense')
+        return self.party.account_receivable_used
+
+    @classmethod
+    def book(cls, moves):
+        """Posts the entry of each move without one, when the company has
+        books: Cr (a credit) or Dr (a debit) the deposit account for the
+        subscriber against get_counterpart_account.  Idempotent."""
+        with company_context() as company:
+            account = books.wallet_account(company)
+            if not account:
+                return
+            journal = books.wallet_journal()
+            for move in cls.browse(moves):
+                if move.move:
+                    continue
+                description = move.note or move.reason_string
+                entry = books.post_move(company, journal,
+                    local_date(move.date), [{
+                            'account': account, 'party': move.party,
+                            'amount': -move.amount,
+                            'description': description,
+                            }, {
+                            'account': move.get_counterpart_account(),
+                            'party': move.party,
+                            'amount': move.amount,
+                            'description': description,
+                            }], origin=move, description=description)
+                cls.write([move], {'move': entry.id})
+
+    @classmethod
+    def book_pending(cls):
+        """Posts the moves written while the company had no books (called
+        when its accounting is set up), so that the deposit account holds
+        every wallet."""
+        with without_check_access():
+            cls.book(cls.search([('move', '=', None)],
+                    order=[('id', 'ASC')]))
+
+    def receivable_lines(self):
+        "The line of this move's entry on the subscriber's receivable."
+        return books.receivable_lines([self.move], self.party)
 
     @classmethod
     def credit(cls, party, amount, reason='deposit', order=None,
@@ -102,7 +182,8 @@ class WalletMove(ModelSQL, ModelView):
                         'party': party.id, 'amount': amount, 'reason': reason,
                         'order': order.id if order else None,
                         'payment': payment, 'note': note}])
-        return move
+            cls.book([move])
+        return cls(move.id)
 
     @classmethod
     def debit(cls, party, amount, reason='purchase', order=None,
@@ -127,7 +208,8 @@ class WalletMove(ModelSQL, ModelView):
                         'reason': reason,
                         'order': order.id if order else None,
                         'payment': payment, 'note': note}])
-        return move
+            cls.book([move])
+        return cls(move.id)
 
 
     @classmethod
@@ -182,6 +264,14 @@ class Credit(Wizard):
         WalletMove.manual_credit(self.record, self.start.amount,
             self.start.reason)
         return 'end'
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'account.move'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['partak.wallet.move']
 
 
 class Party(metaclass=PoolMeta):

@@ -414,6 +414,24 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
             return payment.refunded, payment.refundable
         self.assertEqual(self.transact(read), (PAYABLE, 0))
 
+        # In the books: each refund is a posted credit note (its VAT by the
+        # one rule) reconciled with the wallet's credit; refunded in full,
+        # the sale's revenue and VAT are gone and the money is the deposit.
+        self.assertEqual(self.balances(self.order_party(order_id)), {
+                '1.2': 0, '1.3': PAYABLE, '2.3': -PAYABLE,
+                '4.1': 0, '2.2': 0})
+
+        def credit_notes():
+            Invoice = Pool().get('account.invoice')
+            party = Pool().get('partak.order')(order_id).party
+            return sorted((int(i.untaxed_amount), int(i.tax_amount), i.state)
+                for i in Invoice.search([('party', '=', party.id),
+                        ('total_amount', '<', 0)]))
+        self.assertEqual(self.transact(credit_notes), [
+                (-5_313_057, -478_176, 'paid'),     # the rest, 5,791,233
+                (-917_432, -82_568, 'paid'),        # 1,000,000
+                ])
+
     def test_refund_credited_payment(self):
         "Money already credited to the wallet cannot be refunded again"
         from trytond.modules.partak_payment.payment import PaymentError

@@ -402,6 +402,10 @@ class SandboxBankTestCase(unittest.TestCase):
                 }
         return self.transact(read)
 
+    def order_party(self, order_id):
+        return self.transact(
+            lambda: Pool().get('partak.order')(order_id).party.id)
+
     def balances(self, party_id):
         """Debit − credit per account code of the posted moves that name
         the party (its invoices and payments)."""
@@ -746,6 +750,16 @@ class SandboxBankTestCase(unittest.TestCase):
         facts = self.facts(order_id)
         self.assertEqual((facts['invoices'], facts['periods'],
                 facts['wallet']), (1, 1, PAYABLE))
+        # In the books: both payments wait on the clearing account, the
+        # second one is the subscriber's deposit (docs/accounting.md, 4).
+        self.assertEqual(self.balances(self.order_party(order_id)), {
+                '1.2': 0,
+                '1.3': 2 * PAYABLE,
+                '2.3': -PAYABLE,
+                '4.1': -PRICE,
+                '2.2': -(PAYABLE - PRICE),
+                })
+        self.assertEqual(self.payment(payment_1)['booked'], True)
 
     def test_expired_while_at_bank(self):
         "A pre-invoice that expired while the payer was at the bank"
@@ -763,6 +777,10 @@ class SandboxBankTestCase(unittest.TestCase):
         facts = self.facts(order_id)
         self.assertEqual((facts['invoices'], facts['periods'],
                 facts['wallet']), (0, 0, PAYABLE))
+        # Nothing sold: no revenue; the bank's money is the deposit's.
+        self.assertEqual(self.balances(self.order_party(order_id)), {
+                '1.2': 0, '1.3': PAYABLE, '2.3': -PAYABLE})
+        self.assertEqual(self.payment(payment_id)['booked'], True)
 
     def test_start_refused(self):
         "Only a quoted, valid order with something to pay goes to the bank"

@@ -146,3 +146,24 @@ class PricingPropertyTestCase(unittest.TestCase):
         self.assertGreaterEqual(used, 0)
         self.assertLessEqual(used, balance)
         self.assertLessEqual(used, max(due, 0))
+
+    def test_split_gross_manual(self):
+        "The manual's payable splits back into its price and VAT"
+        self.assertEqual(pricing.split_gross(6_791_233, Decimal('0.09')),
+            (6_230_489, 560_744))
+        self.assertEqual(pricing.split_gross(8_720_000, Decimal('0.09')),
+            (8_000_000, 720_000))
+
+    @settings(max_examples=300, deadline=None)
+    @given(amount=RIALS, percent=st.integers(0, 30))
+    def test_split_gross_bounds(self, amount, percent):
+        "A refund's price and VAT add up to it; the VAT is the rule's or 1 more"
+        rate = Decimal(percent) / 100
+        price, vat = pricing.split_gross(amount, rate)
+        self.assertEqual(price + vat, amount)
+        self.assertGreaterEqual(price, 0)
+        rule = pricing.vat_amount(price, rate)
+        self.assertIn(vat - rule, (0, 1))
+        # The largest such price
+        self.assertGreater(price + 1 + pricing.vat_amount(price + 1, rate),
+            amount)

@@ -111,6 +111,16 @@ class ServicesTestCase(TestCase):
     def balance(self, party):
         return Pool().get('party.party')(party.id).wallet_balance
 
+    def account_balance(self, party, code):
+        "Debit − credit of `party` on the account `code`, in Rials."
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        lines = Line.search([
+                ('account.code', '=', code),
+                ('party', '=', party.id),
+                ])
+        return int(sum(l.debit - l.credit for l in lines))
+
     # Catalogue and accounting --------------------------------------------
 
     @with_transaction()
@@ -354,6 +364,8 @@ class ServicesTestCase(TestCase):
             reserve = self.buy(party, line, 'standard_1m').period
             self.assertEqual(reserve.state, 'reserve')
 
+            # (the earlier purchases were paid outside the books here)
+            owed = self.account_balance(party, '1.2')
             order = Order.quote(party, line, 'change',
                 self.product('zomorrod'))
             self.assertEqual(len(order.number), 6)
@@ -378,25 +390,38 @@ class ServicesTestCase(TestCase):
             self.assertEqual(Period(reserve.id).start, new.end)
             self.assertEqual(self.balance(party), 0)
 
+            # The new service invoiced in full, the replaced one's
+            # remaining value credited: never a negative line on an invoice
             invoice = order.invoice
             self.assertEqual(invoice.state, 'posted')
-            self.assertEqual(invoice.untaxed_amount, Decimal(6_071_233))
+            self.assertEqual(invoice.untaxed_amount, Decimal(8_000_000))
             self.assertEqual(invoice.tax_amount, Decimal(720_000))
-            self.assertEqual(invoice.total_amount, Decimal(6_791_233))
-            self.assertEqual(len(invoice.lines), 2)
-            remaining, = [l for l in invoice.lines if l.amount < 0]
-            self.assertEqual(remaining.amount, Decimal(-1_928_767))
+            self.assertEqual(invoice.total_amount, Decimal(8_720_000))
+            self.assertTrue(all(l.amount > 0 for l in invoice.lines))
+            credit_note = order.credit_note
+            self.assertEqual(credit_note.state, 'posted')
+            self.assertEqual(credit_note.total_amount, Decimal(-1_928_767))
+            self.assertEqual(credit_note.tax_amount, Decimal(0))
+            remaining, = credit_note.lines
             self.assertEqual(remaining.taxes, ())
+            self.assertEqual(remaining.product, None)
+            # The credit note pays part of the invoice: what is left is
+            # what the bank pays (the bank's entry: partak_payment).
+            self.assertEqual(invoice.amount_to_pay, Decimal(6_791_233))
+            self.assertEqual(
+                self.account_balance(party, '1.2') - owed, 6_791_233)
 
     @with_transaction()
     def test_change_negative_to_wallet(self):
         "A cheaper service: nothing to pay, the surplus goes to the wallet"
         pool = Pool()
         Order = pool.get('partak.order')
+        WalletMove = pool.get('partak.wallet.move')
         with set_company(self.company()):
             party, line = self.subscriber()
             current = self.buy(party, line, 'firouzeh').period
             self.age_period(current, 352, 365)
+            owed = self.account_balance(party, '1.2')
             order = Order.quote(party, line, 'change', self.product('aghigh'))
             self.assertEqual((order.price, order.vat, order.remaining_value,
                     order.payable, order.surplus),
@@ -405,10 +430,26 @@ class ServicesTestCase(TestCase):
             order = Order(order.id)
             self.assertEqual(order.state, 'applied')
             self.assertEqual(self.balance(party), 402_767)
-            self.assertEqual(order.invoice.total_amount, Decimal(-402_767))
+            # Settled once: the invoice of the new service, the credit note
+            # of the replaced one and the surplus that the receivable gives
+            # to the wallet net to zero and are reconciled; no negative
+            # invoice, the wallet's balance is its deposit account's.
+            invoice, credit_note = order.invoice, order.credit_note
+            self.assertEqual(invoice.total_amount, Decimal(1_526_000))
+            self.assertEqual(credit_note.total_amount, Decimal(-1_928_767))
+            self.assertEqual((invoice.state, credit_note.state),
+                ('paid', 'paid'))
+            self.assertEqual(self.account_balance(party, '1.2'), owed)
+            self.assertEqual(self.account_balance(party, '2.3'), -402_767)
+            surplus, = WalletMove.search([('order', '=', order.id)])
+            self.assertEqual((surplus.reason, surplus.amount),
+                ('surplus', 402_767))
+            self.assertEqual(surplus.move.state, 'posted')
+            self.assertEqual(surplus.move.origin, surplus)
             # Applied once: a second payment does nothing
             self.assertEqual(Order.pay_with_wallet([order]), [])
             self.assertEqual(self.balance(party), 402_767)
+            self.assertEqual(self.account_balance(party, '2.3'), -402_767)
 
     # Orders ---------------------------------------------------------------
 
@@ -541,6 +582,7 @@ class ServicesTestCase(TestCase):
             self.assertEqual(order.state, 'applied')
             self.assertEqual(self.balance(party), 118_500)
             self.assertEqual(order.invoice.total_amount, Decimal(381_500))
+            self.assertEqual(order.invoice.state, 'paid')
             debit, = WalletMove.search([('amount', '<', 0)])
             self.assertEqual((debit.amount, debit.order), (-381_500, order))
 
@@ -795,6 +837,52 @@ class ServicesTestCase(TestCase):
             self.assertEqual((copy.state, copy.payable, copy.created_by),
                 ('quoted', 2_180_000, order.created_by))
             self.assertNotEqual(copy.number, order.number)
+
+    @with_transaction()
+    def test_wallet_in_books(self):
+        "Every wallet move posts its entry; the balance is the deposit's"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        WalletMove = pool.get('partak.wallet.move')
+        Party = pool.get('party.party')
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            other, _ = self.subscriber('دیگری')
+            deposit = WalletMove.credit(party, 500_000, reason='deposit')
+            gift = WalletMove.manual_credit(party, 100_000, 'جبران قطعی')
+            WalletMove.credit(other, 7_000)
+            for move in [deposit, gift]:
+                self.assertEqual(move.move.state, 'posted')
+                self.assertEqual(move.move.origin, move)
+                self.assertEqual(move.move.journal.code, 'WALLET')
+            self.assertEqual(self.account_balance(party, '2.3'), -600_000)
+            # A deposit is on the subscriber's account (the bank's entry
+            # pays it), a staff credit is the ISP's expense.
+            self.assertEqual(self.account_balance(party, '1.2'), 500_000)
+            expense = [l for l in gift.move.lines if l.debit]
+            self.assertEqual([(l.account.code, l.party, l.debit)
+                    for l in expense], [('5.1', None, Decimal(100_000))])
+
+            # The wallet pays a whole order: Dr 2.3 / Cr 1.2, reconciled
+            # with the invoice, which is paid.
+            order = Order.quote(party, line, 'service',
+                self.product('standard_1m'))
+            self.assertEqual(Order.pay_with_wallet([order]), [order])
+            order = Order(order.id)
+            self.assertEqual(order.invoice.state, 'paid')
+            used, = WalletMove.search([('order', '=', order.id)])
+            self.assertEqual(used.amount, -381_500)
+            self.assertEqual(self.account_balance(party, '2.3'), -218_500)
+            self.assertEqual(self.account_balance(party, '1.2'), 500_000)
+
+            # The balance is read from the deposit account, per party, and
+            # agrees with the statement and with account_deposit's figure.
+            statement = sum(m.amount for m in WalletMove.search(
+                    [('party', '=', party.id)]))
+            self.assertEqual(statement, 218_500)
+            self.assertEqual(WalletMove.balances([party.id, other.id]),
+                {party.id: 218_500, other.id: 7_000})
+            self.assertEqual(Party(party.id).deposit, Decimal(218_500))
 
     @with_transaction()
     def test_manual_credit(self):
