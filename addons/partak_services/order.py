@@ -607,7 +607,6 @@ class Order(ModelSQL, ModelView):
         receivable is then settled with the wallet's lines
         (reconcile_books)."""
         pool = Pool()
-        InvoiceTax = pool.get('account.invoice.tax')
         Invoice = pool.get('account.invoice')
         for order in orders:
             if order.invoice or order.state != 'applied':
@@ -639,14 +638,7 @@ class Order(ModelSQL, ModelView):
                         description=description, company=order.company,
                         post=False)
                     if invoice:
-                        # The pre-invoice's VAT is truncated to the Rial:
-                        # the invoice carries the same figure.
-                        taxes = list(invoice.taxes)
-                        if taxes and sum(t.amount for t in taxes) != order.vat:
-                            tax = taxes[0]
-                            InvoiceTax.write([tax], {'amount': tax.amount
-                                    + Decimal(order.vat) - sum(
-                                        t.amount for t in taxes)})
+                        cls.set_vat(invoice, order.vat)
                         Invoice.post([invoice])
                         values['invoice'] = invoice.id
                 if credit_lines:
@@ -670,7 +662,6 @@ class Order(ModelSQL, ModelView):
         move."""
         pool = Pool()
         WalletMove = pool.get('partak.wallet.move')
-        InvoiceTax = pool.get('account.invoice.tax')
         Invoice = pool.get('account.invoice')
         amount = int(amount)
         note = (reason or '')[:250]
@@ -692,11 +683,7 @@ class Order(ModelSQL, ModelView):
                     order=order.rec_name, reason=note)[:250],
                 company=order.company, post=False)
             if credit_note:
-                taxes = list(credit_note.taxes)
-                if taxes and sum(t.amount for t in taxes) != -vat:
-                    tax = taxes[0]
-                    InvoiceTax.write([tax], {'amount': tax.amount
-                            - Decimal(vat) - sum(t.amount for t in taxes)})
+                cls.set_vat(credit_note, -vat)
                 Invoice.post([credit_note])
             move = WalletMove.credit(order.party, amount, reason='refund',
                 order=order, payment=reference, note=note)
@@ -730,6 +717,18 @@ class Order(ModelSQL, ModelView):
                     books.settle_receivable(
                         [order.invoice, order.credit_note],
                         order.receivable_lines())
+
+    @classmethod
+    def set_vat(cls, invoice, vat):
+        """Gives the draft `invoice` the VAT `vat` Rials (the one truncation
+        rule, computed by Partak) instead of Tryton's rounded tax."""
+        InvoiceTax = Pool().get('account.invoice.tax')
+        taxes = list(invoice.taxes)
+        total = sum(t.amount for t in taxes)
+        if taxes and total != vat:
+            tax = taxes[0]
+            InvoiceTax.write([tax],
+                {'amount': tax.amount + Decimal(vat) - total})
 
     @classmethod
     def invoice_line_values(cls, product, amount, quantity=1,
