@@ -4,7 +4,11 @@
 bank verified pays its order's invoice through the gateway's invoice
 payment method (Tryton's ``Invoice.pay_invoice``): debit the clearing
 account 1.3, credit the subscriber's receivable; the receivable lines are
-reconciled when nothing is left to pay, which makes the invoice paid."""
+reconciled when nothing is left to pay, which makes the invoice paid.
+
+The bank's settlement (reconcile.py, entry 9) credits 1.3 in the statement
+of the settlement file and reconciles that line with the payment's debit
+on 1.3 (clearing_line)."""
 import logging
 
 from trytond.pool import Pool, PoolMeta
@@ -19,23 +23,56 @@ JOURNAL_NAME = 'درگاه‌های پرداخت بانکی'
 METHOD_NAME = 'پرداخت اینترنتی (درگاه بانکی)'
 
 
+def clearing_account(company):
+    """The clearing account 1.3 of ``company`` (money a gateway confirmed
+    and the bank has not yet settled), None when its chart has none."""
+    Account = Pool().get('account.account')
+    if not company:
+        return None
+    with without_check_access():
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('code', '=', CLEARING_CODE),
+                ], limit=1)
+    return accounts[0] if accounts else None
+
+
+def clearing_line(payment):
+    """The debit line on the clearing account of the entry of ``payment``
+    (book or book_credit): the line that the bank's settlement clears.
+    None when the payment is not in the books."""
+    if not payment.move:
+        return None
+    account = clearing_account(payment.company)
+    with without_check_access():
+        for line in payment.move.lines:
+            if line.account == account and line.debit > 0:
+                return line
+    return None
+
+
+def fee_account(company):
+    """The account of the bank's fees: the company's default expense
+    account (5.1, as a staff credit of the wallet), None when unset."""
+    Configuration = Pool().get('account.configuration')
+    with Transaction().set_context(company=company.id), \
+            without_check_access():
+        return Configuration(1).get_multivalue(
+            'default_category_account_expense', company=company.id)
+
+
 def setup_payment_method(company):
     """Idempotent: the cash journal of the bank gateways and the invoice
     payment method on the clearing account 1.3 of ``company``; None when
     the company's chart has no account 1.3 (no accounting set up)."""
     pool = Pool()
-    Account = pool.get('account.account')
     Journal = pool.get('account.journal')
     Method = pool.get('account.invoice.payment.method')
     with Transaction().set_context(company=company.id), \
             without_check_access():
-        accounts = Account.search([
-                ('company', '=', company.id),
-                ('code', '=', CLEARING_CODE),
-                ], limit=1)
-        if not accounts:
+        clearing = clearing_account(company)
+        if not clearing:
             return None
-        clearing, = accounts
         methods = Method.search([
                 ('company', '=', company.id),
                 ('debit_account', '=', clearing.id),

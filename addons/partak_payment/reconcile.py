@@ -1,19 +1,34 @@
 # This file is part of Partak.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Reconciliation with the bank's settlement files (تطبیق با تسویه بانک).
+"""Reconciliation with the bank's settlement files (تطبیق با تسویه بانک;
+docs/accounting.md, entry 9).
 
 The acquiring bank settles the card payments of a day in one file.  The
 accountant imports it ("Import Bank Settlement"): Tryton's own
-account.statement (module account_statement) gets one line per row, and
-each row is matched to the partak.payment with the same bank reference
-(RRN) and the exact amount.  Two lists show what needs a look: paid
-payments with no settlement row after a few days, and settlement rows
-with no payment.
+account.statement (module account_statement) gets one origin per row, and
+each row is matched to the paid partak.payment with the same bank
+reference (RRN) and the exact amount.  A matched row gets its statement
+line on the clearing account 1.3, the account the payment's entry debited
+(accounting.clearing_account), with the subscriber as party; a row with a
+bank fee gets a second line, of −fee, on the expense account 5.1
+(accounting.fee_account).  When the accountant validates the statement,
+Tryton's entry of each row is Dr 1.1 bank (amount − fee), Dr 5.1 fee /
+Cr 1.3 amount, and its 1.3 line is reconciled with the payment's 1.3 debit
+(StatementLine.reconcile, in Tryton's place for a statement line's
+reconciliation; cancelling the statement undoes it): once posted, 1.3 is
+zero for the settled payments.  A matched payment that is not in the
+books still gets its 1.3 line, left open (the statement's "Reconcile").
+
+Two lists show what needs a look: paid payments with no settlement row
+after a few days, and settlement rows with no payment.  A row with no
+payment is an origin without a line: Tryton refuses to validate (the
+lines do not add up to the file's total) and to post (a pending origin)
+the statement until the accountant gives it its line.
 
 The file is CSV (comma, semicolon or tab), UTF-8, one payment a row, in
 this column order; a first line of headers is skipped:
 
-    date, amount, terminal, reference, card mask, description
+    date, amount, terminal, reference, card mask, description, fee
     1404/08/15, ۶٬۷۹۱٬۲۳۳, 12345678, 123456789012, 603799******1234, ...
 
 * date: Jalali (1404/08/15) or Gregorian (2025-11-06), "/" or "-",
@@ -24,7 +39,9 @@ this column order; a first line of headers is skipped:
 * reference: the bank's reference / RRN of the payment, required; a
   reference may appear once per company (a file imported twice is
   refused);
-* card mask and description: kept as text, optional.
+* card mask and description: kept as text, optional;
+* fee: optional, the bank's fee in integer Rials (default 0, less than
+  the amount): the amount is the payment's, the bank pays amount − fee.
 
 A row that cannot be read refuses the whole file with a message naming
 the row: nothing is half-imported."""
@@ -44,11 +61,14 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
+from trytond.modules.partak_services import books
+
+from . import accounting
 
 #: name of the statement journal set up by statement_journal()
 JOURNAL_NAME = 'تسویه درگاه‌های پرداخت'
 COLUMNS = ('date', 'amount', 'terminal', 'reference', 'card_mask',
-    'description')
+    'description', 'fee')
 _DIGITS = str.maketrans('۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩', '01234567890123456789')
 _SEPARATORS = re.compile(r'[,\u066c\u060c\s\u200c]')
 
@@ -65,6 +85,16 @@ def parse_amount(text):
     "'۶٬۷۹۱٬۲۳۳' -> 6791233; None when it is not a positive integer."
     value = _SEPARATORS.sub('', latin_digits(text))
     if not re.fullmatch(r'\d{1,15}', value) or int(value) <= 0:
+        return None
+    return int(value)
+
+
+def parse_fee(text):
+    "'' -> 0, '۴٬۵۰۰' -> 4500; None when it is not an integer >= 0."
+    value = _SEPARATORS.sub('', latin_digits(text))
+    if not value:
+        return 0
+    if not re.fullmatch(r'\d{1,15}', value):
         return None
     return int(value)
 
@@ -87,8 +117,8 @@ def parse_date(text):
 
 def parse_settlement(data):
     """The rows of a settlement file (bytes) as dicts of COLUMNS with
-    'row' (the line number in the file), date a datetime.date and amount
-    an int.  Raises SettlementError naming the first bad row."""
+    'row' (the line number in the file), date a datetime.date, amount
+    and fee ints.  Raises SettlementError naming the first bad row."""
     try:
         text = bytes(data or b'').decode('utf-8-sig')
     except UnicodeDecodeError:
@@ -118,6 +148,11 @@ def parse_settlement(data):
             raise SettlementError(gettext(
                     'partak_payment.msg_settlement_amount',
                     row=number, value=row['amount'][:32]))
+        fee = parse_fee(row['fee'])
+        if fee is None or fee >= amount:
+            raise SettlementError(gettext(
+                    'partak_payment.msg_settlement_fee',
+                    row=number, value=row['fee'][:32]))
         reference = latin_digits(row['reference'])
         if not reference:
             raise SettlementError(gettext(
@@ -128,7 +163,7 @@ def parse_settlement(data):
                     'partak_payment.msg_settlement_duplicate_row',
                     row=number, reference=reference, first=seen[reference]))
         seen[reference] = number
-        row.update(row=number, date=date, amount=amount,
+        row.update(row=number, date=date, amount=amount, fee=fee,
             reference=reference[:64], terminal=latin_digits(
                 row['terminal'])[:64],
             card_mask=latin_digits(row['card_mask'])[:32],
@@ -191,7 +226,10 @@ class Settlement(ModelSQL, ModelView):
     row = fields.Integer("Row", readonly=True,
         help="The line of the row in the imported file.")
     date = fields.Date("Date", required=True, readonly=True)
-    amount = fields.Integer("Amount", required=True, readonly=True)
+    amount = fields.Integer("Amount", required=True, readonly=True,
+        help="The payment's amount: the bank pays it less the fee.")
+    fee = fields.Integer("Fee", readonly=True,
+        help="The bank's fee, booked to the expense account.")
     terminal = fields.Char("Terminal", readonly=True)
     reference = fields.Char("Reference", required=True, readonly=True,
         help="The bank's reference (RRN) of the payment.")
@@ -214,11 +252,17 @@ class Settlement(ModelSQL, ModelView):
         # companies), which would open these rows to every user; the
         # company rule is in the XML (docs/roles.md).
 
+    @staticmethod
+    def default_fee():
+        return 0
+
     @classmethod
     def import_rows(cls, journal, rows, name):
-        """Creates a draft statement of ``journal`` with one line per row
-        (parse_settlement) and the matched settlement rows; returns the
-        statement.  Refuses references already imported."""
+        """Creates a draft statement of ``journal`` with one origin per row
+        (parse_settlement), the lines of the matched rows (the amount on
+        the clearing account, −fee on the fee account) and the settlement
+        rows; returns the statement.  Refuses references already
+        imported."""
         pool = Pool()
         Statement = pool.get('account.statement')
         StatementLine = pool.get('account.statement.line')
@@ -246,11 +290,24 @@ class Settlement(ModelSQL, ModelView):
                     ('amount', '=', row['amount']),
                     ], limit=1)
             matches[row['row']] = payments[0] if payments else None
-        total = sum(r['amount'] for r in rows)
+        matched = [r for r in rows if matches[r['row']]]
+        clearing = accounting.clearing_account(company)
+        if matched and not clearing:
+            raise SettlementError(gettext(
+                    'partak_payment.msg_settlement_no_clearing',
+                    code=accounting.CLEARING_CODE))
+        fee_account = None
+        if any(r['fee'] for r in matched):
+            fee_account = accounting.fee_account(company)
+            if not fee_account:
+                raise SettlementError(gettext(
+                        'partak_payment.msg_settlement_no_fee_account'))
+        # What the bank paid into the account: the amounts less the fees.
+        total = sum(r['amount'] - r['fee'] for r in rows)
         last = journal.last_amount or 0
         # Every row is an origin of the statement (Tryton's place for
-        # imported rows); a matched row also gets its line, on the
-        # subscriber's receivable, and the accountant completes the rest.
+        # imported rows); a matched row also gets its lines, and the
+        # accountant completes the rest.
         statement, = Statement.create([{
                     'name': name,
                     'company': company.id,
@@ -263,7 +320,7 @@ class Settlement(ModelSQL, ModelView):
                     'origins': [('create', [{
                                     'number': r['reference'],
                                     'date': r['date'],
-                                    'amount': Decimal(r['amount']),
+                                    'amount': Decimal(r['amount'] - r['fee']),
                                     'party': (matches[r['row']].party.id
                                         if matches[r['row']] else None),
                                     'description': (' '.join(filter(None, [
@@ -275,24 +332,27 @@ class Settlement(ModelSQL, ModelView):
                     }])
         origins = {o.number: o for o in statement.origins}
         line_values = []
-        for row in rows:
+        for row in matched:
             payment = matches[row['row']]
-            if not payment:
-                continue
             origin = origins[row['reference']]
-            with Transaction().set_context(company=company.id):
-                account = payment.party.account_receivable_used
-            line_values.append({
-                    'statement': statement.id,
-                    'origin': origin.id,
-                    'number': row['reference'],
-                    'date': row['date'],
-                    'amount': Decimal(row['amount']),
-                    'party': payment.party.id,
-                    'account': account.id,
-                    'description': origin.description,
-                    })
-        lines = {l.number: l for l in StatementLine.create(line_values)}
+            # The row's lines share its number, date and party: Tryton
+            # makes them one entry (Statement._group_key).
+            values = {
+                'statement': statement.id,
+                'origin': origin.id,
+                'number': row['reference'],
+                'date': row['date'],
+                'party': payment.party.id,
+                'description': origin.description,
+                }
+            line_values.append(dict(values,
+                    amount=Decimal(row['amount']), account=clearing.id))
+            if row['fee']:
+                line_values.append(dict(values,
+                        amount=Decimal(-row['fee']),
+                        account=fee_account.id))
+        lines = {l.number: l for l in StatementLine.create(line_values)
+            if l.account == clearing}
         cls.create([{
                     'company': company.id,
                     'statement': statement.id,
@@ -302,6 +362,7 @@ class Settlement(ModelSQL, ModelView):
                     'row': r['row'],
                     'date': r['date'],
                     'amount': r['amount'],
+                    'fee': r['fee'],
                     'terminal': r['terminal'] or None,
                     'reference': r['reference'],
                     'card_mask': r['card_mask'] or None,
@@ -309,13 +370,43 @@ class Settlement(ModelSQL, ModelView):
                     'payment': (matches[r['row']].id
                         if matches[r['row']] else None),
                     } for r in rows])
-        for row in rows:
+        for row in matched:
             payment = matches[row['row']]
-            if payment:
-                Event.log(payment, 'reconciled', amount=row['amount'],
-                    message=gettext('partak_payment.msg_event_reconciled',
-                        statement=statement.rec_name, row=row['row']))
+            Event.log(payment, 'reconciled', amount=row['amount'],
+                message=gettext('partak_payment.msg_event_reconciled',
+                    statement=statement.rec_name, row=row['row']))
         return statement
+
+    @classmethod
+    def reconcile_clearing(cls, move_lines):
+        """Reconciles the clearing line of each settled payment with the
+        line of its settlement row in the statement's entry.  move_lines:
+        the (move line, statement line) pairs of Statement.create_move."""
+        by_line = {l.id: m for m, l in move_lines if l and m}
+        if not by_line:
+            return
+        with without_check_access():
+            settlements = cls.search([
+                    ('statement_line', 'in', list(by_line)),
+                    ('payment', '!=', None),
+                    ])
+            for settlement in settlements:
+                line = accounting.clearing_line(settlement.payment)
+                if line:
+                    books.reconcile_lines(
+                        [line, by_line[settlement.statement_line.id]])
+
+
+class StatementLine(metaclass=PoolMeta):
+    __name__ = 'account.statement.line'
+
+    @classmethod
+    def reconcile(cls, move_lines):
+        """And the settlement's: a settled payment's debit on the clearing
+        account with the row's credit (Settlement.reconcile_clearing)."""
+        Settlement = Pool().get('partak.payment.settlement')
+        super().reconcile(move_lines)
+        Settlement.reconcile_clearing(move_lines)
 
 
 class Payment(metaclass=PoolMeta):
@@ -333,7 +424,8 @@ class ImportSettlementStart(ModelView):
         help="Leave empty for the gateways' settlement journal.")
     file_ = fields.Binary("File", required=True, filename='filename',
         help="CSV: date, amount (Rial), terminal, reference (RRN), card "
-        "mask, description; Jalali or Gregorian dates.")
+        "mask, description, fee (Rial, optional); Jalali or Gregorian "
+        "dates.")
     filename = fields.Char("File Name")
     statement = fields.Many2One('account.statement', "Statement",
         readonly=True)

@@ -526,8 +526,60 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
                 pool.get('partak.payment.settlement').search_count([]))
         return self.transact(count)
 
+    def statement_books(self, statement_id, payment_ids):
+        """The books of a settlement statement: its state and lines, the
+        entry of each row by number (state and (account code, debit,
+        credit) lines), its lines on the clearing account 1.3 and the 1.3
+        debit of each payment of ``payment_ids``, with their
+        reconciliations."""
+        def read():
+            pool = Pool()
+            Statement = pool.get('account.statement')
+            Payment = pool.get('partak.payment')
+            from trytond.modules.partak_payment import accounting
+            statement = Statement(statement_id)
+            clearing = accounting.clearing_account(statement.company)
+            moves = {}
+            for line in statement.lines:
+                if line.move:
+                    moves.setdefault(line.number, set()).add(line.move)
+            entries, statement_clearing = {}, []
+            for number, entry in moves.items():
+                move, = entry
+                entries[number] = (move.state, sorted(
+                        (l.account.code, int(l.debit), int(l.credit))
+                        for l in move.lines))
+                statement_clearing += [(number, int(l.debit - l.credit),
+                        l.reconciliation.id if l.reconciliation else None)
+                    for l in move.lines if l.account == clearing]
+            payments = {}
+            for payment in Payment.browse(payment_ids):
+                line = accounting.clearing_line(payment)
+                payments[payment.id] = (line.account.code,
+                    int(line.debit - line.credit),
+                    line.reconciliation.id if line.reconciliation else None)
+            return {
+                'state': statement.state,
+                'lines': sorted((l.number, l.account.code, int(l.amount),
+                        l.party.id if l.party else None)
+                    for l in statement.lines),
+                'entries': entries,
+                'clearing': sorted(statement_clearing),
+                'payments': payments,
+                }
+        return self.transact(read)
+
+    def statement_button(self, statement_id, button):
+        "Runs Tryton's statement ``button`` (validate_statement, post, ...)"
+        def run():
+            Statement = Pool().get('account.statement')
+            getattr(Statement, button)([Statement(statement_id)])
+        self.transact(run)
+
     def test_settlement_import(self):
-        "Rows matched by reference and amount; the unmatched ones listed"
+        """Rows matched by reference and amount, on the clearing account
+        1.3 and the fee on 5.1; the unmatched ones listed; the statement's
+        entries empty 1.3 for the settled payments"""
         order_1, payment_1, params_1 = self.pay('success')
         order_2, payment_2, params_2 = self.pay('success')
         order_3, payment_3, params_3 = self.pay('success')
@@ -537,15 +589,20 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
         ref_1, ref_2 = params_1['reference'], params_2['reference']
         persian = ref_1.translate(str.maketrans('0123456789',
                 '۰۱۲۳۴۵۶۷۸۹'))
-        text = ('تاریخ,مبلغ,پایانه,مرجع,کارت,شرح\n'
+        fee = 4500
+        # Row 2: no fee column; row 3: a fee of 4,500 (Persian digits);
+        # row 4: no payment.
+        text = ('تاریخ,مبلغ,پایانه,مرجع,کارت,شرح,کارمزد\n'
             '۱۴۰۴/۰۸/۱۵,"۶٬۷۹۱٬۲۳۳",12345678,%s,603799******1234,خرید\n'
-            '2025-11-06 10:20,"6,791,233",12345678,%s,627412******0001,\n'
-            '1404-08-16,1000,12345678,555555555555,,ناشناس\n'
+            '2025-11-06 10:20,"6,791,233",12345678,%s,627412******0001,,'
+            '۴٬۵۰۰\n'
+            '1404-08-16,1000,12345678,555555555555,,ناشناس,0\n'
             % (persian, ref_2))
         before = self.settlement_counts()
         statement_id = self.import_settlement(text)
+        # One statement, three lines (two on 1.3, the fee), three rows.
         self.assertEqual(self.settlement_counts(),
-            tuple(c + n for c, n in zip(before, (1, 2, 3))))
+            tuple(c + n for c, n in zip(before, (1, 3, 3))))
 
         def read():
             pool = Pool()
@@ -564,39 +621,138 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
                 PYSONDecoder({}).decode(action.domain))
             return {
                 'total': statement.total_amount,
+                'end_balance': (statement.end_balance
+                    - statement.start_balance),
                 'journal': statement.journal.name,
-                'lines': sorted((l.number, int(l.amount), str(l.date),
-                        l.party.id if l.party else None)
+                'dates': sorted((l.number, str(l.date))
                     for l in statement.lines),
-                'origins': sorted((o.number, int(o.amount))
-                    for o in statement.origins),
-                'rows': [(r.row, r.reference, r.amount,
-                        r.payment.id if r.payment else None)
+                'origins': sorted((o.number, int(o.amount),
+                        len(o.lines)) for o in statement.origins),
+                'rows': [(r.row, r.reference, r.amount, r.fee,
+                        r.payment.id if r.payment else None,
+                        r.statement_line.account.code
+                        if r.statement_line else None)
                     for r in rows],
                 'unmatched': [r.reference for r in Settlement.search(
                         [('statement', '=', statement_id),
                             ('payment', '=', None)])],
                 'unsettled': [p.id for p in unsettled],
+                'parties': {p.id: p.party.id for p in Payment.browse(
+                        [payment_1, payment_2, payment_3])},
                 }
         facts = self.transact(read)
-        self.assertEqual(facts['total'], PAYABLE * 2 + 1000)
+        party_1, party_2, party_3 = (facts['parties'][p]
+            for p in (payment_1, payment_2, payment_3))
+        # What the bank paid: the amounts less the fee.
+        self.assertEqual(facts['total'], PAYABLE * 2 - fee + 1000)
+        self.assertEqual(facts['end_balance'], PAYABLE * 2 - fee + 1000)
         self.assertEqual(facts['journal'], 'تسویه درگاه‌های پرداخت')
         self.assertEqual(facts['rows'], [
-                (2, ref_1, PAYABLE, payment_1),
-                (3, ref_2, PAYABLE, payment_2),
-                (4, '555555555555', 1000, None)])
-        # Every row is an origin; matched rows have their line.
-        self.assertEqual(facts['origins'], sorted([(ref_1, PAYABLE),
-                    (ref_2, PAYABLE), ('555555555555', 1000)]))
-        self.assertEqual(sorted(l[0] for l in facts['lines']),
-            sorted([ref_1, ref_2]))
-        self.assertEqual([l[2] for l in sorted(facts['lines'])
-                if l[0] == ref_1], ['2025-11-06'])
+                (2, ref_1, PAYABLE, 0, payment_1, '1.3'),
+                (3, ref_2, PAYABLE, fee, payment_2, '1.3'),
+                (4, '555555555555', 1000, 0, None, None)])
+        # Every row is an origin; matched rows have their lines, the
+        # unmatched one none.
+        self.assertEqual(facts['origins'], sorted([(ref_1, PAYABLE, 1),
+                    (ref_2, PAYABLE - fee, 2), ('555555555555', 1000, 0)]))
+        self.assertEqual([d for n, d in facts['dates'] if n == ref_1],
+            ['2025-11-06'])
         self.assertEqual(facts['unmatched'], ['555555555555'])
         self.assertEqual(self.kinds(payment_1).get('reconciled'), 1)
         self.assertEqual(self.kinds(payment_3).get('reconciled'), None)
         # Payment 3 is paid and not settled: listed once two days old.
         self.assertNotIn(payment_3, facts['unsettled'])
+
+        # The lines: the payment's amount on the clearing account 1.3 (not
+        # the receivable, which the payment already credited), the fee
+        # out of the bank on the expense account 5.1.
+        settled = [payment_1, payment_2, payment_3]
+        books = self.statement_books(statement_id, settled)
+        self.assertEqual((books['state'], books['entries']), ('draft', {}))
+        self.assertEqual(books['lines'], sorted([
+                    (ref_1, '1.3', PAYABLE, party_1),
+                    (ref_2, '1.3', PAYABLE, party_2),
+                    (ref_2, '5.1', -fee, party_2)]))
+        # Each payment's entry debited 1.3, open until the settlement.
+        self.assertEqual(books['payments'], {
+                payment_1: ('1.3', PAYABLE, None),
+                payment_2: ('1.3', PAYABLE, None),
+                payment_3: ('1.3', PAYABLE, None)})
+
+        # Tryton refuses to validate while the unmatched row has no line
+        # (the lines add up to 1,000 less than the file).
+        with self.assertRaises(UserError):
+            self.statement_button(statement_id, 'validate_statement')
+        self.assertEqual(
+            self.statement_books(statement_id, [])['state'], 'draft')
+
+        # The accountant gives it its line: a subscriber's card payment at
+        # the counter, on the receivable of party 3.
+        def complete():
+            pool = Pool()
+            Statement = pool.get('account.statement')
+            Line = pool.get('account.statement.line')
+            Party = pool.get('party.party')
+            statement = Statement(statement_id)
+            origin, = [o for o in statement.origins
+                if o.number == '555555555555']
+            party = Party(party_3)
+            Line.create([{
+                        'statement': statement_id, 'origin': origin.id,
+                        'number': origin.number, 'date': origin.date,
+                        'amount': origin.amount, 'party': party.id,
+                        'account': party.account_receivable_used.id,
+                        }])
+        self.transact(complete)
+
+        def check_validated(state, move_state):
+            books = self.statement_books(statement_id, settled)
+            self.assertEqual(books['state'], state)
+            state = move_state
+            # One entry per row: Dr 1.1 what the bank paid, Dr 5.1 the
+            # fee / Cr 1.3 the payment.
+            self.assertEqual(books['entries'], {
+                    ref_1: (state, [('1.1', PAYABLE, 0),
+                            ('1.3', 0, PAYABLE)]),
+                    ref_2: (state, [('1.1', PAYABLE - fee, 0),
+                            ('1.3', 0, PAYABLE), ('5.1', fee, 0)]),
+                    '555555555555': (state, [('1.1', 1000, 0),
+                            ('1.2', 0, 1000)]),
+                    })
+            # The 1.3 credit of each row is reconciled with the 1.3 debit
+            # of its payment: 1.3 is zero for the settled payments.
+            (number_1, credit_1, rec_1), (number_2, credit_2, rec_2) = (
+                books['clearing'])
+            self.assertEqual(sorted([number_1, number_2]),
+                sorted([ref_1, ref_2]))
+            if number_1 != ref_1:
+                rec_1, rec_2 = rec_2, rec_1
+            self.assertEqual((credit_1, credit_2), (-PAYABLE, -PAYABLE))
+            self.assertIsNotNone(rec_1)
+            self.assertIsNotNone(rec_2)
+            self.assertNotEqual(rec_1, rec_2)
+            self.assertEqual(books['payments'], {
+                    payment_1: ('1.3', PAYABLE, rec_1),
+                    payment_2: ('1.3', PAYABLE, rec_2),
+                    payment_3: ('1.3', PAYABLE, None)})
+            self.assertEqual(sum(c for _, c, _ in books['clearing'])
+                + sum(books['payments'][p][1]
+                    for p in (payment_1, payment_2)), 0)
+
+        self.statement_button(statement_id, 'validate_statement')
+        check_validated('validated', 'draft')
+        # Cancelling the statement undoes the reconciliations with its
+        # entries; validated again, they are made again.
+        self.statement_button(statement_id, 'cancel')
+        books = self.statement_books(statement_id, settled)
+        self.assertEqual((books['state'], books['entries'],
+                books['clearing']), ('cancelled', {}, []))
+        self.assertEqual(books['payments'][payment_1],
+            ('1.3', PAYABLE, None))
+        self.statement_button(statement_id, 'draft')
+        self.statement_button(statement_id, 'validate_statement')
+        self.statement_button(statement_id, 'post')
+        check_validated('posted', 'posted')
 
         def age():
             Payment = Pool().get('partak.payment')
@@ -618,7 +774,7 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
         self.assertIn('ردیف 2', refused.exception.message)
         self.assertIn('پیش‌تر', refused.exception.message)
         self.assertEqual(self.settlement_counts(),
-            tuple(c + n for c, n in zip(before, (1, 2, 3))))
+            tuple(c + n for c, n in zip(before, (1, 4, 3))))
 
     def test_settlement_bad_rows(self):
         "A bad row refuses the whole file with the row's number"
@@ -638,6 +794,12 @@ class PaymentSafetyTestCase(test_sandbox.SandboxBankTestCase):
                     ('ردیف 2', 'RRN')),
                 (good % '700000000001' + good % '700000000001',
                     ('ردیف 2', 'ردیف 1', '700000000001')),
+                (good % '700000000001' + '1404/08/15,5,1,700000000002,,,x\n',
+                    ('ردیف 2', 'کارمزد', 'x')),
+                (good % '700000000001' + '1404/08/15,5,1,700000000002,,,5\n',
+                    ('ردیف 2', 'کارمزد')),
+                (good % '700000000001' + '1404/08/15,5,1,700000000002,,,-1\n',
+                    ('ردیف 2', 'کارمزد')),
                 ('', ('هیچ',)),
                 ):
             with self.assertRaises(SettlementError) as refused:
@@ -657,6 +819,13 @@ class SettlementParserTestCase(unittest.TestCase):
                 (' 1 000 ', 1000), ('0', None), ('-5', None), ('1.5', None),
                 ('abc', None), ('', None)):
             self.assertEqual(parse_amount(text), value, text)
+
+    def test_fee(self):
+        from trytond.modules.partak_payment.reconcile import parse_fee
+        for text, value in (('', 0), ('0', 0), ('4500', 4500),
+                ('۴٬۵۰۰', 4500), ('-5', None), ('1.5', None),
+                ('abc', None)):
+            self.assertEqual(parse_fee(text), value, text)
 
     def test_date(self):
         from trytond.modules.partak_payment.reconcile import parse_date
