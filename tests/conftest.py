@@ -173,18 +173,22 @@ def clean_env(backend, config, db_path, port, database):
 
 
 def sql(backend, db_path, database, statement, params=()):
-    "Runs one statement on a test database, outside trytond."
+    """Runs one statement on a test database, outside trytond; returns the
+    rows it selected (a list of tuples, empty for other statements)."""
     if backend == 'postgresql':
         import psycopg
         with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER,
                 dbname=database, autocommit=True) as connection:
-            connection.execute(statement.replace('?', '%s'), params)
+            cursor = connection.execute(statement.replace('?', '%s'), params)
+            return cursor.fetchall() if cursor.description else []
     else:
         import sqlite3
         connection = sqlite3.connect(db_path / ('%s.sqlite' % database))
         try:
-            connection.execute(statement, params)
+            cursor = connection.execute(statement, params)
+            rows = cursor.fetchall() if cursor.description else []
             connection.commit()
+            return rows
         finally:
             connection.close()
 
@@ -303,3 +307,33 @@ def portal(tmp_path_factory, demo_template):
                 process.kill()
                 process.wait()
         drop_database(backend, database, db_path, timings)
+
+
+@pytest.fixture
+def second_worker(portal, tmp_path):
+    """A second trytond process serving the portal's database on another
+    port, as a production deployment runs several workers: what one of
+    them decides must hold for the other (nothing kept in memory).
+    Yields its base URL."""
+    port = free_port()
+    config = tmp_path / 'trytond-2.conf'
+    write_config(config, portal.backend, portal.db_path, port,
+        portal.database)
+    log = tmp_path / 'trytond-2.log'
+    env = clean_env(portal.backend, config, portal.db_path, port,
+        portal.database)
+    with open(log, 'a', encoding='utf-8') as out:
+        process = subprocess.Popen(
+            [venv_bin('trytond'), '-c', str(config), '-d', portal.database],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        base_url = 'http://127.0.0.1:%d' % port
+        wait_for_server(base_url + '/portal/login', process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

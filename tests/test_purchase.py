@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
+from conftest import ROOT, clean_env, sql, venv_bin
 from test_browser import (
     KAMAL, PISHGAMAN, both_sizes, browser, console_errors, login, text, wait)
 
@@ -31,6 +32,36 @@ def place_order(driver, base_url, tab, product_text, months=None):
     wait(driver).until(EC.presence_of_element_located(
             (By.ID, 'pre-invoice')))
     return re.search(r'/portal/order/(\d+)', driver.current_url).group(1)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def bank_return(driver):
+    """Sends the pre-invoice on screen to the sandbox bank and pays there
+    without following the bank's redirect back: returns the portal's
+    cookies (read while on the portal) and the return URL the bank gave,
+    with its parameters (token, status, reference)."""
+    import urllib.error
+    import urllib.parse
+    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
+        for c in driver.get_cookies())
+    driver.find_element(By.CSS_SELECTOR,
+        'form button[type=submit].btn-success').click()
+    wait(driver).until(EC.element_to_be_clickable((By.ID, 'pay-success')))
+    bank = urllib.request.build_opener(_NoRedirect)
+    try:
+        bank.open(urllib.request.Request(driver.current_url,
+                data=b'choice=success', method='POST'), timeout=60)
+        raise AssertionError('the bank did not redirect')
+    except urllib.error.HTTPError as answer:
+        assert answer.code in (302, 303), answer.code
+        back = urllib.parse.urljoin(driver.current_url,
+            answer.headers['Location'])
+    assert '/portal/payment/return/' in back
+    return cookies, back
 
 
 def amount(driver, field):
@@ -152,49 +183,35 @@ def test_service_timed_traffic_and_static_ip(portal, browser):
     assert console_errors(driver) == []
 
 
-def test_concurrent_bank_returns(portal, browser):
+def test_concurrent_bank_returns(portal, browser, second_worker):
     """The bank's return reaching the portal eight times at once (a payer
-    who reloads, a bank that retries) is handled once: every answer is the
-    result page, never a 500, and the order is applied once."""
+    who reloads, a bank that retries), half of them through a second
+    trytond worker on the same database, is handled once: every answer is
+    the result page, never a 500, and the order is applied once."""
     import threading
     import urllib.error
     import urllib.parse
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
     driver = browser()
     login(driver, portal.base_url, KAMAL)
     number = place_order(driver, portal.base_url, 'traffic', '5 گیگ')
-    # The portal's cookies (path /portal), read while on the portal.
-    cookies = '; '.join('%s=%s' % (c['name'], c['value'])
-        for c in driver.get_cookies())
-    driver.find_element(By.CSS_SELECTOR,
-        'form button[type=submit].btn-success').click()
-    wait(driver).until(EC.element_to_be_clickable((By.ID, 'pay-success')))
-    # The payer's choice at the bank, whose answer sends back to us.
-    bank = urllib.request.build_opener(NoRedirect)
-    try:
-        bank.open(urllib.request.Request(driver.current_url,
-                data=b'choice=success', method='POST'), timeout=60)
-        raise AssertionError('the bank did not redirect')
-    except urllib.error.HTTPError as answer:
-        assert answer.code in (302, 303), answer.code
-        back = urllib.parse.urljoin(driver.current_url,
-            answer.headers['Location'])
-    assert '/portal/payment/return/' in back
+    cookies, back = bank_return(driver)
     answers, barrier = [], threading.Barrier(8)
 
-    def come_back():
+    # Every other return goes to the second worker.
+    backs = [back, back.replace(portal.base_url, second_worker)] * 4
+    assert backs[1] != back
+
+    def come_back(url):
         barrier.wait()
-        request = urllib.request.Request(back, headers={'Cookie': cookies})
+        request = urllib.request.Request(url, headers={'Cookie': cookies})
         try:
             with urllib.request.urlopen(request, timeout=120) as page:
                 answers.append((page.status, page.read().decode()))
         except urllib.error.HTTPError as error:
             answers.append((error.code, error.read().decode()))
-    threads = [threading.Thread(target=come_back) for _ in range(8)]
+    threads = [threading.Thread(target=come_back, args=(url,))
+        for url in backs]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -213,4 +230,51 @@ def test_concurrent_bank_returns(portal, browser):
     assert 'پرداخت و اعمال شده' in wait(driver).until(
         EC.presence_of_element_located((By.ID, 'pre-invoice'))).find_element(
         By.XPATH, '..').text
+    assert console_errors(driver) == []
+
+
+def test_worker_killed_between_verify_and_apply(portal, browser,
+        second_worker):
+    """A worker dies right after the bank's confirmation was committed and
+    before the order was applied: the payment waits, 'verified', in the
+    database; the payer's return through another worker applies it once,
+    without asking the bank again."""
+    import json
+    import subprocess
+    import urllib.parse
+
+    driver = browser()
+    login(driver, portal.base_url, KAMAL)
+    number = place_order(driver, portal.base_url, 'traffic', '5 گیگ')
+    _, back = bank_return(driver)
+    url = urllib.parse.urlsplit(back)
+    payment_id = int(url.path.rsplit('/', 1)[1])
+    params = dict(urllib.parse.parse_qsl(url.query))
+    port = int(urllib.parse.urlsplit(portal.base_url).port)
+    env = clean_env(portal.backend, portal.config, portal.db_path, port,
+        portal.database)
+    died = subprocess.run([venv_bin('python'),
+            str(ROOT / 'tests' / 'worker_dies_after_verify.py'),
+            str(portal.config), portal.database, str(payment_id),
+            json.dumps(params)], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=300)
+    assert died.returncode == 17, died.stdout[-2000:] + died.stderr[-2000:]
+
+    def state():
+        return sql(portal.backend, portal.db_path, portal.database,
+            'SELECT p.state, o.state, (SELECT COUNT(*) FROM '
+            'partak_payment_event e WHERE e.payment = p.id '
+            "AND e.kind = 'verify') FROM partak_payment p "
+            'JOIN partak_order o ON o.id = p."order" WHERE p.id = ?',
+            (payment_id,))[0]
+    assert state() == ('verified', 'quoted', 1)
+    # The payer's browser comes back through the other worker.
+    driver.get(back.replace(portal.base_url, second_worker))
+    assert wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'payment-result'))).get_attribute('data-state') == 'paid'
+    assert state() == ('paid', 'applied', 1)
+    driver.get(second_worker + '/portal/finance')
+    rows = [r for r in driver.find_elements(By.CSS_SELECTOR,
+            '#payments tbody tr') if number in r.text]
+    assert [r.get_attribute('data-state') for r in rows] == ['paid']
     assert console_errors(driver) == []

@@ -18,11 +18,9 @@ this payment's amount, and only then calls
 its state moves only forward (pending -> redirected -> paid | failed), so a
 repeated, reordered or forged callback applies nothing more.  Every
 attempt is kept, successful or not."""
-import collections
 import datetime
 import hmac
 import logging
-import threading
 import time
 import urllib.parse
 
@@ -32,7 +30,7 @@ from sql.conditionals import Coalesce
 from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
 from trytond.model.exceptions import AccessError
 from trytond.exceptions import UserError
@@ -56,6 +54,7 @@ GATEWAY_TYPES = [
 PAYMENT_STATES = [
     ('pending', "Pending"),
     ('redirected', "At the Bank"),
+    ('verified', "Verified by the Bank"),
     ('paid', "Paid"),
     ('failed', "Failed"),
     ]
@@ -69,67 +68,16 @@ PAYMENT_OUTCOMES = [
 # callback; an adapter whose bank uses others defines callback_amount() /
 # callback_order().  A claim that differs from the payment refuses it.
 AMOUNT_PARAMS = ('amount', 'Amount')
+#: how many times the application of a verified payment is tried again
+#: when concurrent callbacks of it keep its row busy (about 4 s in all)
+APPLY_RETRY = 20
 ORDER_PARAMS = ('order_id', 'orderId', 'OrderId', 'ResNum', 'SaleOrderId')
 
 
-class _VerifiedMemo:
-    """The bank's positive answers, kept for a while in this process.
-
-    Tryton restarts a transaction from the start when it must take a lock
-    first (the invoice sequence, the journal period, ...), and the restart
-    happens after the bank was asked: without this memo every restart would
-    verify again.  A confirmation of one token for one amount stays true,
-    so it is reused; refusals are never kept."""
-    ttl = 3600
-    size = 1024
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._answers = collections.OrderedDict()
-
-    @staticmethod
-    def key(payment):
-        return (Transaction().database.name, payment.gateway.id,
-            payment.token, payment.amount)
-
-    def get(self, payment):
-        now = time.monotonic()
-        with self._lock:
-            item = self._answers.get(self.key(payment))
-            if item and now - item[0] < self.ttl:
-                return item[1]
-        return None
-
-    def put(self, payment, result):
-        with self._lock:
-            self._answers[self.key(payment)] = (time.monotonic(), result)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-
-
-_verified = _VerifiedMemo()
-
-
-class _NotApplicableMemo(_VerifiedMemo):
-    """Paid payments whose order could not be applied: the reason, kept
-    while the transaction restarts from scratch to credit the wallet
-    instead (the failed application may have left the transaction half
-    written, or aborted on PostgreSQL)."""
-
-    @staticmethod
-    def key(payment):
-        # The bank's token too: a database created again under the same
-        # name (tests, a restored backup) reuses payment ids.
-        return (Transaction().database.name, 'not applicable', payment.id,
-            payment.token)
-
-
-_not_applicable = _NotApplicableMemo()
-
-
-class _RestartNotApplicable(TransactionError):
-    """Rolls back an application that raised a UserError; the restarted
-    transaction finds the reason in _not_applicable and credits."""
+class _RestartToCredit(TransactionError):
+    """Rolls back an application that raised a UserError: the reason is
+    committed on the payment (``not_applied_reason``) and the restarted
+    transaction credits the money to the wallet instead."""
 
 
 def lock_waiting(Model, ids):
@@ -159,21 +107,37 @@ def lock_waiting(Model, ids):
     transaction._locked_records[Model._table].update(ids)
 
 
-def run_with_locks(func, *args, **kwargs):
+def run_with_locks(func, *args, retry=None, **kwargs):
     """Runs func in a new transaction of the current database, restarted
-    with the locks it asks for (as trytond's routes and cron do), and
-    commits it."""
+    with the locks it asks for and retried when the database reports a
+    conflict (as trytond's routes and cron do), and commits it.
+
+    On PostgreSQL a transaction that waited for a row another transaction
+    changed fails to serialise (REPEATABLE READ): it is run again, on a
+    fresh snapshot, up to ``retry`` times (default ``[database] retry``)."""
     extras = {}
+    if retry is None:
+        retry = config.getint('database', 'retry', default=5)
+    count = 0
     while True:
-        with Transaction().new_transaction(**extras) as transaction:
-            try:
-                result = func(*args, **kwargs)
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
-                continue
-            transaction.commit()
-            return result
+        if count:
+            time.sleep(0.02 * count)
+        try:
+            # The locks asked for by a restart are taken when the
+            # transaction starts (NOWAIT): a busy row fails there too.
+            with Transaction().new_transaction(**extras) as transaction:
+                try:
+                    result = func(*args, **kwargs)
+                except TransactionError as error:
+                    transaction.rollback()
+                    error.fix(extras)
+                    continue
+                transaction.commit()
+                return result
+        except backend.DatabaseOperationalError:
+            if count >= retry:
+                raise
+            count += 1
 
 
 class PaymentError(UserError):
@@ -278,7 +242,7 @@ class PaymentGateway(DeactivableMixin, sequence_ordered(), ModelSQL,
                     gateway=self.rec_name, type=self.type))
 
 
-class Payment(ModelSQL, ModelView):
+class Payment(Workflow, ModelSQL, ModelView):
     """One attempt to pay an order through a bank (پرداخت اینترنتی).  Every
     attempt is kept, successful or failed, with the bank's token and
     reference; the portal's "financial operations" page lists them."""
@@ -309,6 +273,9 @@ class Payment(ModelSQL, ModelView):
         searcher='search_created')
     redirected_at = fields.DateTime("Sent to Bank", readonly=True)
     verified_at = fields.DateTime("Verified At", readonly=True)
+    not_applied_reason = fields.Text("Not Applied Because", readonly=True,
+        help="Why the order of a verified payment could not be applied "
+        "(its money went to the wallet).")
     callback_count = fields.Integer("Callbacks", readonly=True,
         help="How many times the bank's callback reached us.")
     last_callback_at = fields.DateTime("Last Callback", readonly=True)
@@ -344,6 +311,17 @@ class Payment(ModelSQL, ModelView):
         # model's and company.company's access (everybody reads
         # companies), which would open these rows to every user; the
         # company rule is in the XML (docs/roles.md).
+        # The state moves only forward, one step at a time, each step
+        # committed: the bank's confirmation ('verified') is in the
+        # database before the order is applied, so no worker ever asks
+        # the bank twice nor applies twice.
+        cls._transitions |= {
+            ('pending', 'redirected'),
+            ('pending', 'failed'),
+            ('redirected', 'verified'),
+            ('redirected', 'failed'),
+            ('verified', 'paid'),
+            }
         cls._buttons.update({
                 'check': {
                     'invisible': Eval('state') != 'redirected',
@@ -485,19 +463,41 @@ class Payment(ModelSQL, ModelView):
         except base.GatewayError as error:
             logger.warning("bank request of payment %s failed: %s",
                 payment.id, error)
-            payment.state = 'failed'
             payment.message = gettext(
                 'partak_payment.msg_bank_request_failed',
                 gateway=gateway.rec_name)
             payment.save()
+            cls.fail([payment])
             raise PaymentError(payment.message)
         if not payment.token:
             raise ValueError("%s.request() set no token" % type(adapter))
-        payment.state = 'redirected'
         payment.redirect_url = redirect_url
         payment.redirected_at = datetime.datetime.now()
         payment.save()
+        cls.redirect([payment])
         return redirect_url
+
+    # -- the workflow (each step written by the flow, never by hand) ------
+
+    @classmethod
+    @Workflow.transition('redirected')
+    def redirect(cls, payments):
+        "The payer is sent to the bank's page."
+
+    @classmethod
+    @Workflow.transition('verified')
+    def confirm(cls, payments):
+        "The bank confirmed the payment (reference and amount checked)."
+
+    @classmethod
+    @Workflow.transition('paid')
+    def pay(cls, payments):
+        "The money is applied: the order, or the wallet (outcome)."
+
+    @classmethod
+    @Workflow.transition('failed')
+    def fail(cls, payments):
+        "The bank refused or the payer gave up: nothing applied."
 
     @classmethod
     def handle_callback(cls, payment_id, params, origin='callback'):
@@ -570,7 +570,7 @@ class Payment(ModelSQL, ModelView):
         for cache in transaction.cache.values():
             cache.clear()
         payment = cls(payment_id)
-        if payment.state not in OPEN_STATES:
+        if payment.state not in OPEN_STATES | {'verified'}:
             # Replayed or late callback: the outcome is already decided.
             if origin == 'callback':
                 Event.log(payment, 'callback', params=params,
@@ -579,8 +579,31 @@ class Payment(ModelSQL, ModelView):
             return payment
         if origin == 'callback':
             Event.log(payment, 'callback', params=params)
+        if payment.state == 'verified':
+            # Confirmed by an earlier callback whose application has not
+            # ended (or was deferred): applied here, under this callback's
+            # locks; nothing is asked of the bank.
+            return cls.process_verified(payment_id)
         cls._verify(payment, adapter, params, origin=origin)
-        return payment
+        if cls(payment_id).state == 'verified':
+            # The bank's confirmation is committed before anything is
+            # applied; the application runs in a transaction of its own,
+            # which trytond may restart to take its locks without this
+            # callback being asked to the bank or counted again.
+            transaction.commit()
+            try:
+                # Callbacks of the same payment that arrive meanwhile
+                # take its row in turn: more patience than one request.
+                run_with_locks(cls.process_verified, payment_id,
+                    retry=APPLY_RETRY)
+            except backend.DatabaseOperationalError:
+                # Busy beyond the retries: the confirmation is kept, the
+                # cron (or the next callback) applies it.
+                logger.warning("payment %s verified, application deferred",
+                    payment_id, exc_info=True)
+            for cache in transaction.cache.values():
+                cache.clear()
+        return cls(payment_id)
 
     @classmethod
     def _refusal(cls, payment, adapter, params):
@@ -653,12 +676,46 @@ class Payment(ModelSQL, ModelView):
                 ], order=[('redirected_at', 'ASC'), ('id', 'ASC')],
             limit=200)
         todo = [(p.id, p.token) for p in payments]
+        # Confirmed by the bank but not applied (the worker stopped in
+        # between): applied now.
+        verified = [p.id for p in cls.search([('state', '=', 'verified')],
+                order=[('verified_at', 'ASC'), ('id', 'ASC')], limit=200)]
+        for payment_id in verified:
+            try:
+                run_with_locks(cls.process_verified, payment_id)
+            except Exception:
+                logger.exception("payment %s not applied", payment_id)
         for payment_id, token in todo:
             try:
                 run_with_locks(cls.handle_callback, payment_id,
                     {'token': token}, origin='cron')
             except Exception:
                 logger.exception("check of payment %s failed", payment_id)
+
+    @classmethod
+    def _state_of(cls, payment_id):
+        "The payment's state as committed, read without the records' cache."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.state,
+                where=table.id == payment_id))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    @classmethod
+    def _serialise(cls, payment_id):
+        """A write of the payment row before its state is read: on SQLite,
+        which has no row locks, the first write of a transaction waits for
+        the other writers, so two workers cannot both find the payment
+        'verified' (on PostgreSQL lock_waiting holds the row already)."""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.update([table.id], [table.id],
+                where=table.id == payment_id))
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            cache.clear()
 
     @classmethod
     def _count_callback(cls, payment_id):
@@ -680,36 +737,31 @@ class Payment(ModelSQL, ModelView):
 
     @classmethod
     def _ask_bank(cls, payment, adapter, params, origin):
-        "The bank's answer to verify (remembered or asked), logged."
+        "The bank's answer to verify, logged."
         Event = Pool().get('partak.payment.event')
-        result = _verified.get(payment)
-        remembered = result is not None
-        if result is None:
-            try:
-                result = adapter.verify(payment, params)
-            except base.GatewayError as error:
-                # Adapters should answer unreachable() themselves; a bank
-                # that times out must never lose the callback.
-                logger.warning("verify of payment %s: %s", payment.id, error)
-                result = adapter.unreachable(error)
-            if result.ok and result.final:
-                _verified.put(payment, result)
+        try:
+            result = adapter.verify(payment, params)
+        except base.GatewayError as error:
+            # Adapters should answer unreachable() themselves; a bank
+            # that times out must never lose the callback.
+            logger.warning("verify of payment %s: %s", payment.id, error)
+            result = adapter.unreachable(error)
         Event.log(payment, 'verify', bank_code=result.code,
             amount=result.amount, message=gettext(
                 'partak_payment.msg_event_verify',
                 answer=result.message or result.code or '',
                 reference=result.reference or '-',
-                origin=origin + (' (memo)' if remembered else '')))
+                origin=origin))
         return result
 
     @classmethod
     def _unapplicable_reason(cls, payment):
         """Why the paid order must not be applied (translated), or None: an
-        application that failed in an earlier round of this transaction,
-        or a product withdrawn while the payer was at the bank."""
-        reason = _not_applicable.get(payment)
-        if reason:
-            return reason
+        application that failed in an earlier round (committed in
+        not_applied_reason), or a product withdrawn while the payer was at
+        the bank."""
+        if payment.not_applied_reason:
+            return payment.not_applied_reason
         order = payment.order
         product = order.product
         if order.state == 'quoted' and product and (
@@ -720,94 +772,28 @@ class Payment(ModelSQL, ModelView):
 
     @classmethod
     def _verify(cls, payment, adapter, params, origin='callback'):
-        "Asks the bank and applies its answer to an open payment."
-        pool = Pool()
-        Order = pool.get('partak.order')
-        WalletMove = pool.get('partak.wallet.move')
-        Event = pool.get('partak.payment.event')
+        """Asks the bank about an open payment and records its answer: a
+        confirmation of this payment's amount with a reference makes it
+        'verified' (process_verified applies it); a refusal 'failed'; no
+        decision leaves it open."""
         result = cls._ask_bank(payment, adapter, params, origin)
         now = datetime.datetime.now()
         payment.bank_code = result.code or None
         if result.ok and result.amount == payment.amount and result.reference:
-            payment.state = 'paid'
             payment.reference = result.reference
             payment.verified_at = now
             payment.message = None
             payment.save()
-            order = Order(payment.order.id)
-            reason = cls._unapplicable_reason(payment)
-            applied = False
-            if reason:
-                # The money is received but the order cannot be delivered:
-                # it goes to the panel credit, never lost.
-                if order.state == 'quoted':
-                    Order.write_computed([order], {'state': 'cancelled',
-                            'payment_reference': payment.reference,
-                            'note': reason[:250]})
-                WalletMove.credit(payment.party, payment.amount,
-                    reason='payment', order=order,
-                    payment=payment.reference, note=reason[:250])
-            else:
-                was_quoted = order.state == 'quoted'
-                try:
-                    applied = Order.settle(order, payment.amount,
-                        payment.reference)
-                except UserError as error:
-                    logger.warning("payment %s: order %s not applicable: %s",
-                        payment.id, order.number, error.message)
-                    _not_applicable.put(payment, error.message)
-                    raise _RestartNotApplicable()
-                order = Order(order.id)
-                if not applied and not was_quoted:
-                    # The order was settled meanwhile (paid twice from two
-                    # tabs) or cancelled: settle leaves it alone, so the
-                    # money received goes to the panel credit.
-                    reason = gettext(
-                        'partak_payment.msg_wallet_note_payment',
-                        payment=str(payment.id), order=order.number)
-                    WalletMove.credit(payment.party, payment.amount,
-                        reason='payment', order=order,
-                        payment=payment.reference, note=reason[:250])
-                elif not applied:
-                    # settle refused it (expired, wrong amount, wallet)
-                    # and credited the amount itself.
-                    reason = order.note
-            order = Order(order.id)
-            if applied:
-                accounting.book(payment, order)
-            else:
-                accounting.book_credit(payment)
-            payment.outcome = 'applied' if applied else 'credited'
-            if applied and order.state == 'applied':
-                message = 'partak_payment.msg_payment_paid_applied'
-            elif applied:
-                message = 'partak_payment.msg_payment_paid'
-            else:
-                message = 'partak_payment.msg_payment_paid_credited'
-            payment.message = gettext(message, order=order.number,
-                reference=payment.reference,
-                amount=format_rials(payment.amount))
-            payment.save()
-            Event.log(payment, 'settled' if applied else 'credited',
-                amount=payment.amount, bank_code=result.code,
-                message=payment.message + (
-                    '\n' + reason if reason and not applied else ''))
-            logger.info("payment %s paid (reference %s), order %s %s",
-                payment.id, payment.reference, order.number,
-                'settled' if applied else 'credited')
+            cls.confirm([payment])
         elif result.ok:
             # The bank confirms something else than what we asked: never
             # apply it; the back office sorts it out with the bank.
-            payment.state = 'failed'
-            payment.verified_at = now
             payment.reference = result.reference
-            payment.message = gettext(
-                'partak_payment.msg_payment_amount_mismatch',
-                bank_amount=format_rials(result.amount or 0),
-                amount=format_rials(payment.amount))
-            payment.save()
-            Event.log(payment, 'failed', bank_code=result.code,
-                amount=result.amount, message=payment.message)
+            cls._fail_verified(payment, result, now, gettext(
+                    'partak_payment.msg_payment_amount_mismatch',
+                    bank_amount=format_rials(result.amount or 0),
+                    amount=format_rials(payment.amount)),
+                amount=result.amount)
             logger.error("payment %s: bank confirmed %s instead of %s",
                 payment.id, result.amount, payment.amount)
         elif not result.final and (result.code == base.UNREACHABLE
@@ -819,24 +805,125 @@ class Payment(ModelSQL, ModelView):
         elif not result.final:
             # The bank still says "not paid" long after the payer was sent
             # there: the payer gave up.
-            payment.state = 'failed'
-            payment.verified_at = now
-            payment.message = gettext(
-                'partak_payment.msg_payment_abandoned',
-                reason=result.message or result.code)
-            payment.save()
-            Event.log(payment, 'failed', bank_code=result.code,
-                message=payment.message)
+            cls._fail_verified(payment, result, now, gettext(
+                    'partak_payment.msg_payment_abandoned',
+                    reason=result.message or result.code))
         else:
-            payment.state = 'failed'
-            payment.verified_at = now
-            payment.message = gettext('partak_payment.msg_payment_failed',
-                reason=result.message or result.code)
-            payment.save()
-            Event.log(payment, 'failed', bank_code=result.code,
-                message=payment.message)
+            cls._fail_verified(payment, result, now, gettext(
+                    'partak_payment.msg_payment_failed',
+                    reason=result.message or result.code))
             logger.info("payment %s failed: %s %s", payment.id,
                 result.code, result.message)
+
+    @classmethod
+    def _fail_verified(cls, payment, result, now, message, amount=None):
+        "Records the bank's final 'no' (message translated) and logs it."
+        Event = Pool().get('partak.payment.event')
+        payment.verified_at = now
+        payment.message = message
+        payment.save()
+        cls.fail([payment])
+        Event.log(payment, 'failed', bank_code=result.code, amount=amount,
+            message=message)
+
+    @classmethod
+    def process_verified(cls, payment_id):
+        """Applies a payment that the bank confirmed ('verified'), once:
+        settles its order (Order.settle) and books it, or — when the order
+        can no longer be applied (withdrawn, expired, paid meanwhile, or
+        its application fails) — credits the money to the wallet; then the
+        payment is 'paid' with its outcome.
+
+        Run it in a transaction of its own (run_with_locks): handle_callback
+        commits the confirmation first, so a restart of this transaction
+        asks nothing of the bank; a payment left 'verified' (a worker that
+        stopped) is applied by the cron.  The payment, order and party rows
+        are locked, so two workers apply it once."""
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Party = pool.get('party.party')
+        WalletMove = pool.get('partak.wallet.move')
+        Event = pool.get('partak.payment.event')
+        transaction = Transaction()
+        if cls._state_of(payment_id) != 'verified':
+            # Applied by another worker already: no lock taken (on
+            # PostgreSQL a wait for the row would only end in a retry).
+            return cls(payment_id)
+        lock_waiting(cls, [payment_id])
+        cls._serialise(payment_id)
+        payment = cls(payment_id)
+        lock_waiting(Order, [payment.order.id])
+        lock_waiting(Party, [payment.party.id])
+        if payment.state != 'verified':
+            return payment
+        order = Order(payment.order.id)
+        reason = cls._unapplicable_reason(payment)
+        applied = False
+        if reason:
+            # The money is received but the order cannot be delivered:
+            # it goes to the panel credit, never lost.
+            Order.refuse([order], reason, payment.reference)
+            WalletMove.credit(payment.party, payment.amount,
+                reason='payment', order=order,
+                payment=payment.reference, note=reason[:250])
+        else:
+            was_quoted = order.state == 'quoted'
+            try:
+                applied = Order.settle(order, payment.amount,
+                    payment.reference)
+            except UserError as error:
+                logger.warning("payment %s: order %s not applicable: %s",
+                    payment.id, order.number, error.message)
+                # The failed application may have left the transaction
+                # half written (or aborted, on PostgreSQL): undone, the
+                # reason kept, then credited in a new round.
+                transaction.rollback()
+                lock_waiting(cls, [payment_id])
+                cls.write([cls(payment_id)], {
+                        'not_applied_reason': error.message})
+                transaction.commit()
+                raise _RestartToCredit()
+            order = Order(order.id)
+            if not applied and not was_quoted:
+                # The order was settled meanwhile (paid twice from two
+                # tabs) or cancelled: settle leaves it alone, so the
+                # money received goes to the panel credit.
+                reason = gettext(
+                    'partak_payment.msg_wallet_note_payment',
+                    payment=str(payment.id), order=order.number)
+                WalletMove.credit(payment.party, payment.amount,
+                    reason='payment', order=order,
+                    payment=payment.reference, note=reason[:250])
+            elif not applied:
+                # settle refused it (expired, wrong amount, wallet)
+                # and credited the amount itself.
+                reason = order.note
+        order = Order(order.id)
+        payment = cls(payment_id)
+        if applied:
+            accounting.book(payment, order)
+        else:
+            accounting.book_credit(payment)
+        payment.outcome = 'applied' if applied else 'credited'
+        if applied and order.state == 'applied':
+            message = 'partak_payment.msg_payment_paid_applied'
+        elif applied:
+            message = 'partak_payment.msg_payment_paid'
+        else:
+            message = 'partak_payment.msg_payment_paid_credited'
+        payment.message = gettext(message, order=order.number,
+            reference=payment.reference,
+            amount=format_rials(payment.amount))
+        payment.save()
+        cls.pay([payment])
+        Event.log(payment, 'settled' if applied else 'credited',
+            amount=payment.amount, bank_code=payment.bank_code,
+            message=payment.message + (
+                '\n' + reason if reason and not applied else ''))
+        logger.info("payment %s paid (reference %s), order %s %s",
+            payment.id, payment.reference, order.number,
+            'settled' if applied else 'credited')
+        return payment
 
     @classmethod
     def refund(cls, payment, amount, reason):

@@ -46,6 +46,59 @@ def wallet_journal():
         return journal
 
 
+COUNTER_JOURNAL_CODE = 'COUNTER'
+COUNTER_JOURNAL_NAME = 'صندوق فروش حضوری'
+COUNTER_METHOD_NAME = 'وجه نقد (فروش حضوری)'
+#: the chart's cash and bank account (account_chart_fa.xml)
+CASH_CODE = '1.1'
+
+
+def counter_method(company):
+    """The invoice payment method of a sale paid at the counter (cash or
+    card reader, Order.mark_paid): the cash journal «صندوق فروش حضوری» on the
+    cash and bank account 1.1, created on first use; None when the chart
+    of `company` has no account 1.1."""
+    pool = Pool()
+    Account = pool.get('account.account')
+    Journal = pool.get('account.journal')
+    Method = pool.get('account.invoice.payment.method')
+    with Transaction().set_context(company=company.id), \
+            without_check_access():
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('code', '=', CASH_CODE),
+                ('closed', '=', False),
+                ], limit=1)
+        if not accounts:
+            return None
+        cash, = accounts
+        journals = Journal.search([('code', '=', COUNTER_JOURNAL_CODE)],
+            limit=1)
+        if journals:
+            journal, = journals
+        else:
+            journal, = Journal.create([{
+                        'name': COUNTER_JOURNAL_NAME,
+                        'code': COUNTER_JOURNAL_CODE,
+                        'type': 'cash',
+                        }])
+        methods = Method.search([
+                ('company', '=', company.id),
+                ('journal', '=', journal.id),
+                ('debit_account', '=', cash.id),
+                ], limit=1)
+        if methods:
+            return methods[0]
+        method, = Method.create([{
+                    'company': company.id,
+                    'name': COUNTER_METHOD_NAME,
+                    'journal': journal.id,
+                    'debit_account': cash.id,
+                    'credit_account': cash.id,
+                    }])
+        return method
+
+
 def post_move(company, journal, date, lines, origin=None, description=None):
     """Creates and posts an entry of `lines`, each a dict (account, party,
     amount: + debit, − credit, description) whose amounts sum to zero.

@@ -8,7 +8,7 @@ import logging
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If, In
@@ -48,12 +48,13 @@ COMPUTED = ('price', 'vat', 'fee', 'remaining_value', 'wallet_used',
 #: what the payment and the application write: the state, the numbering
 #: and the bookkeeping; refused from callers too
 BOOKKEEPING = ('number', 'state', 'created_by', 'expires', 'paid_at',
-    'payment_reference', 'applied_at', 'period', 'invoice', 'credit_note')
+    'payment_reference', 'applied_at', 'period', 'invoice', 'credit_note',
+    'counter_move')
 #: the purchase itself: its amounts are computed again when it changes
 PURCHASE = ('party', 'line', 'kind', 'product', 'quantity', 'use_wallet')
 
 
-class Order(ModelSQL, ModelView):
+class Order(Workflow, ModelSQL, ModelView):
     "A purchase of a service, traffic or static IP (پیش فاکتور / سفارش)."
     __name__ = 'partak.order'
     _rec_name = 'number'
@@ -110,6 +111,10 @@ class Order(ModelSQL, ModelView):
         readonly=True, ondelete='RESTRICT',
         help="A change of service: the remaining value of the replaced "
         "service, credited to the subscriber.")
+    counter_move = fields.Many2One('account.move', "Counter Payment Entry",
+        readonly=True, ondelete='RESTRICT',
+        help="A sale paid at the counter: the entry of the money received "
+        "(cash and bank against the receivable).")
     note = fields.Char("Note")
 
     @classmethod
@@ -126,6 +131,14 @@ class Order(ModelSQL, ModelView):
                 Index(t, (t.line, Index.Range())),
                 Index(t, (t.state, Index.Equality())),
                 })
+        # The state moves only forward, by the steps below (Tryton's
+        # Workflow, each step logged in ir.model.log): a pre-invoice is
+        # paid once and applied once, or cancelled; nothing else.
+        cls._transitions |= {
+            ('quoted', 'paid'),
+            ('quoted', 'cancelled'),
+            ('paid', 'applied'),
+            }
         cls._buttons.update({
                 'mark_paid': {
                     'invisible': Eval('state') != 'quoted',
@@ -369,10 +382,48 @@ class Order(ModelSQL, ModelView):
     def write_computed(cls, orders, values):
         """Internal: writes amounts, state or bookkeeping of orders, which
         write() refuses to callers.  Used by the payment, the application
-        and the invoicing of this module and partak_payment; not RPC."""
+        and the invoicing of this module and partak_payment; not RPC.  The
+        state is not written here: it moves by the Workflow's steps."""
+        assert 'state' not in values, "the state moves by its transitions"
         with without_check_access(), \
                 Transaction().set_context(_partak_order=True):
             cls.write(list(orders), values)
+
+    @classmethod
+    def _step(cls, transition, orders, **values):
+        """Internal: writes the bookkeeping ``values`` of ``orders``, then
+        takes the Workflow ``transition`` (a method below), whose write of
+        the state write() refuses to callers."""
+        with without_check_access(), \
+                Transaction().set_context(_partak_order=True):
+            if values:
+                cls.write(list(orders), values)
+            transition(list(orders))
+
+    @classmethod
+    @Workflow.transition('paid')
+    def _paid(cls, orders):
+        "The amount payable was received (bank, wallet or counter)."
+
+    @classmethod
+    @Workflow.transition('applied')
+    def _applied(cls, orders):
+        "The purchase was delivered (period, traffic or static IP)."
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def _cancelled(cls, orders):
+        "The pre-invoice will not be paid (or its payment was refused)."
+
+    @classmethod
+    def refuse(cls, orders, reason, reference=None):
+        """Cancels quoted ``orders`` whose payment cannot be accepted,
+        with ``reason`` (translated) as their note and the payment's
+        ``reference``; the money goes to the wallet (the caller's part)."""
+        quoted = [o for o in orders if o.state == 'quoted']
+        if quoted:
+            cls._step(cls._cancelled, quoted,
+                payment_reference=reference, note=(reason or '')[:250])
 
     @classmethod
     def import_history(cls, vlist):
@@ -444,12 +495,11 @@ class Order(ModelSQL, ModelView):
             logger.warning("order %s refused: %s", order.rec_name, reason)
             WalletMove.credit(order.party, amount, reason='payment',
                 order=order, payment=reference, note=reason[:250])
-            cls.write_computed([order], {'state': 'cancelled',
-                    'payment_reference': reference, 'note': reason[:250]})
+            cls.refuse([order], reason, reference)
             return False
-        cls.write_computed([order], {'state': 'paid', 'paid_at': now(),
-                'payment_reference': reference})
-        cls.apply([order])
+        cls._step(cls._paid, [order], paid_at=now(),
+            payment_reference=reference)
+        cls.apply([cls(order.id)])
         return True
 
     @classmethod
@@ -474,14 +524,38 @@ class Order(ModelSQL, ModelView):
         pre-invoice's validity does not apply at the counter)."""
         user = Transaction().user
         for order in orders:
-            cls.settle(order, order.payable,
-                reference='staff:%s' % user, check_expiry=False)
+            if cls.settle(order, order.payable,
+                    reference='staff:%s' % user, check_expiry=False):
+                cls.book_counter_payment(cls(order.id))
+
+    @classmethod
+    def book_counter_payment(cls, order):
+        """Books the money received at the counter for the applied `order`
+        (docs/accounting.md, entry 10): its invoice paid with the counter's
+        payment method (Dr 1.1 cash and bank / Cr 1.2 receivable), then
+        the receivable settled (the invoice becomes paid).  Nothing when
+        nothing was payable or the company has no books."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        if (order.counter_move or not order.payable or not order.invoice
+                or order.invoice.state != 'posted'):
+            return None
+        with without_check_access(), company_context(order.company):
+            method = books.counter_method(order.company)
+            if not method:
+                return None
+            invoice = Invoice(order.invoice.id)
+            lines = invoice.pay_invoice(order.payable, method, Date.today(),
+                description=order.payment_reference)
+            cls.write_computed([order], {'counter_move': lines[0].move.id})
+        cls.reconcile_books([order])
+        return lines[0].move
 
     @classmethod
     @ModelView.button
     def cancel(cls, orders):
-        cls.write_computed([o for o in orders if o.state == 'quoted'],
-            {'state': 'cancelled'})
+        cls._step(cls._cancelled, [o for o in orders if o.state == 'quoted'])
 
     # Application ---------------------------------------------------------
 
@@ -503,9 +577,8 @@ class Order(ModelSQL, ModelView):
                         reason='surplus', order=order,
                         note=gettext('partak_services.msg_wallet_note_order',
                             order=order.rec_name))
-                cls.write_computed([order], {'state': 'applied',
-                        'applied_at': now(),
-                        'period': period.id if period else None})
+                cls._step(cls._applied, [order], applied_at=now(),
+                    period=period.id if period else None)
                 cls.create_invoice([cls(order.id)])
 
     def _reopen_line(self):
@@ -701,7 +774,10 @@ class Order(ModelSQL, ModelView):
                 ('order', '=', self.id),
                 ('reason', 'in', ['purchase', 'surplus']),
                 ])
-        return [l for m in moves for l in m.receivable_lines()]
+        lines = [l for m in moves for l in m.receivable_lines()]
+        if self.counter_move:
+            lines += books.receivable_lines([self.counter_move], self.party)
+        return lines
 
     @classmethod
     def reconcile_books(cls, orders):

@@ -656,6 +656,45 @@ class SandboxBankTestCase(unittest.TestCase):
                 facts['periods'], facts['wallet'], facts['payments']),
             ('applied', 1, 1, 0, 1))
 
+    def test_worker_stopped_after_verify(self):
+        """A worker that stopped after the bank's confirmation was committed
+        and before the order was applied: the payment is 'verified' in the
+        database; the next callback or the cron applies it once, without
+        asking the bank again"""
+        for finish in ('callback', 'cron'):
+            with self.subTest(finish=finish), self.count_settle() as settled:
+                order_id, payment_id, params = self.pay('success')
+
+                def verify_only():
+                    # What handle_callback commits before it applies.
+                    Payment = Pool().get('partak.payment')
+                    payment = Payment(payment_id)
+                    Payment._verify(payment, payment.gateway.adapter(),
+                        params)
+                self.transact(verify_only)
+                self.assertEqual(self.payment(payment_id)['state'],
+                    'verified')
+                self.assertEqual(self.facts(order_id)['state'], 'quoted')
+                calls_before = self.app.verify_calls
+                if finish == 'callback':
+                    result = self.callback(payment_id, params)
+                else:
+                    self.transact(
+                        lambda: Pool().get('partak.payment').check_open())
+                    result = self.payment(payment_id)
+                self.assertEqual((result['state'], result['outcome'],
+                        result['booked']), ('paid', 'applied', True))
+                # Once more: nothing more is applied.
+                self.callback(payment_id, params)
+                self.assertEqual(self.app.verify_calls, calls_before)
+                self.assertEqual([r[3] for r in settled], [True])
+                facts = self.facts(order_id)
+                self.assertEqual((facts['state'], facts['periods'],
+                        facts['wallet'], facts['payment_reference']),
+                    ('applied', 1, 0, params['reference']))
+                self.assertEqual(self.kinds(payment_id)['verify'], 1)
+                self.assertEqual(self.kinds(payment_id)['settled'], 1)
+
     def test_concurrent_callbacks(self):
         "Callbacks arriving at once for one payment settle it once"
         with self.count_settle() as settled:

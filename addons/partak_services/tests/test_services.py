@@ -799,7 +799,19 @@ class ServicesTestCase(TestCase):
             user, context = self.as_user(accountant)
             with user, context:
                 Order.mark_paid([Order(order.id)])
-            self.assertEqual(Order(order.id).state, 'applied')
+            order = Order(order.id)
+            self.assertEqual(order.state, 'applied')
+            # The money received at the counter is in the books (entry 10):
+            # Dr 1.1 / Cr 1.2 of the payable, the invoice paid.
+            self.assertEqual(order.invoice.state, 'paid')
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in order.counter_move.lines),
+                [('1.1', 381_500), ('1.2', -381_500)])
+            self.assertEqual(order.counter_move.state, 'posted')
+            self.assertEqual(self.account_balance(party, '1.2'), 0)
+            # Marked paid again: nothing more is booked.
+            Order.mark_paid([order])
+            self.assertEqual(Order(order.id).counter_move, order.counter_move)
 
     @with_transaction()
     def test_amounts_refused_for_everyone(self):
@@ -837,6 +849,45 @@ class ServicesTestCase(TestCase):
             self.assertEqual((copy.state, copy.payable, copy.created_by),
                 ('quoted', 2_180_000, order.created_by))
             self.assertNotEqual(copy.number, order.number)
+
+    @with_transaction()
+    def test_order_workflow(self):
+        "An order is paid and applied once, or cancelled, each step logged"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            values = {'party': party.id, 'line': line.id, 'kind': 'service',
+                'channel': 'admin',
+                'product': self.product('standard_1m').id}
+            order, cancelled = Order.create([values, values])
+            Order.cancel([cancelled])
+            Order.mark_paid([Order(order.id)])
+            order, cancelled = Order(order.id), Order(cancelled.id)
+            self.assertEqual((order.state, cancelled.state),
+                ('applied', 'cancelled'))
+            # No step back nor sideways: the transitions filter them out.
+            Order.cancel([order])
+            Order.mark_paid([cancelled])
+            Order._step(Order._paid, [order])
+            Order._step(Order._applied, [cancelled])
+            self.assertEqual((Order(order.id).state,
+                    Order(cancelled.id).state), ('applied', 'cancelled'))
+            self.assertFalse(Order(cancelled.id).period)
+            self.assertEqual(len(Order(order.id).period.line.periods), 1)
+            # The state is written by the steps only, never by hand.
+            with self.assertRaises(AssertionError):
+                Order.write_computed([cancelled], {'state': 'quoted'})
+            # (kept by the transaction, stored in ir.model.log at commit)
+            steps = [(l.resource.id, l.target)
+                for l in Transaction().log_records
+                if l.event == 'transition' and l.resource.__name__
+                == 'partak.order']
+            self.assertEqual(steps, [
+                    (cancelled.id, 'state:cancelled'),
+                    (order.id, 'state:paid'),
+                    (order.id, 'state:applied'),
+                    ])
 
     @with_transaction()
     def test_wallet_in_books(self):
