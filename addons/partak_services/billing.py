@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 from .ledger import check_audit
-from .pricing import daily_charge
+from .pricing import daily_charge, vat_amount
 from .tools import (
     BigInteger, add_months, jalali_month, local_date, months_between, now)
 
@@ -122,18 +122,25 @@ class Bill(ModelSQL, ModelView):
 
     @classmethod
     def create_invoices(cls, bills):
-        "A posted customer invoice for each bill (when accounting is ready)."
+        """A posted customer invoice for each bill (when accounting is
+        ready), its VAT by the one truncation rule (pricing.vat_amount)."""
         pool = Pool()
         Order = pool.get('partak.order')
+        Invoice = pool.get('account.invoice')
         for bill in bills:
             if bill.invoice or bill.amount <= 0:
                 continue
+            product = bill.period.product
             invoice = Order.make_invoice(bill.line.subscriber, [
-                    Order.invoice_line_values(bill.period.product,
+                    Order.invoice_line_values(product,
                         bill.amount, description='%s - %s' % (
-                            bill.period.product.rec_name, bill.note)),
-                    ])
+                            product.rec_name, bill.note)),
+                    ], post=False)
             if invoice:
+                with without_check_access():
+                    Order.set_vat(invoice, vat_amount(bill.amount,
+                            product.template.partak_vat_rate))
+                    Invoice.post([invoice])
                 with without_check_access():
                     cls.write([bill], {'invoice': invoice.id})
 

@@ -16,7 +16,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import books, pricing
 from .ledger import CHANNELS
-from .tools import company_context, now, setting
+from .tools import company_context, local_date, now, setting
 
 logger = logging.getLogger(__name__)
 
@@ -685,23 +685,32 @@ class Order(Workflow, ModelSQL, ModelView):
             if order.invoice or order.state != 'applied':
                 continue
             lines = []
+            # A plan's revenue over its days (accounting.md §8); traffic
+            # is delivered when bought, a fee when charged.
+            plan = order.kind in {'service', 'change'}
             if order.price:
                 lines.append(cls.invoice_line_values(order.product,
-                        order.price, quantity=order.quantity))
+                        order.price, quantity=order.quantity,
+                        defer=cls.term_days(order.period) if plan else None))
             if order.fee:
                 lines.append(cls.invoice_line_values(None, order.fee,
                         description=gettext('partak_services.msg_invoice_fee'),
                         product_for_account=order.product))
             credit_lines = []
             if order.remaining_value:
-                credit_lines.append(cls.invoice_line_values(None,
+                replaced = order.replaced_period
+                # The replaced service's deferral runs on to its term: the
+                # credit of its remaining days is spread over the same
+                # days, so that nothing more is recognised for them.
+                credit_lines.append(cls.invoice_line_values(
+                        replaced.product if replaced else None,
                         -order.remaining_value,
                         description=gettext(
                             'partak_services.msg_invoice_remaining',
-                            service=order.replaced_period.rec_name
-                            if order.replaced_period else ''),
-                        product_for_account=order.replaced_period.product
-                        if order.replaced_period else order.product))
+                            service=replaced.rec_name if replaced else ''),
+                        product_for_account=order.product, taxed=False,
+                        defer=cls.deferred_days_left(
+                            replaced.order if replaced else None)))
             values = {}
             with company_context(order.company):
                 description = gettext('partak_services.msg_invoice_order',
@@ -714,11 +723,13 @@ class Order(Workflow, ModelSQL, ModelView):
                         cls.set_vat(invoice, order.vat)
                         Invoice.post([invoice])
                         values['invoice'] = invoice.id
+                        cls.run_deferrals([invoice])
                 if credit_lines:
                     credit_note = cls.make_invoice(order.party, credit_lines,
                         description=description, company=order.company)
                     if credit_note:
                         values['credit_note'] = credit_note.id
+                        cls.run_deferrals([credit_note])
             if values:
                 cls.write_computed([order], values)
         cls.reconcile_books(orders)
@@ -750,14 +761,19 @@ class Order(Workflow, ModelSQL, ModelView):
             price = (pricing.split_gross(before + amount, rate)[0]
                 - pricing.split_gross(before, rate)[0])
             vat = amount - price
+            # A plan refunded while it runs: the credit spread over its
+            # days left, as the deferral of its invoice runs on.
+            defer = cls.deferred_days_left(order)
             credit_note = cls.make_invoice(order.party, [
-                    cls.invoice_line_values(order.product, -price)],
+                    cls.invoice_line_values(order.product, -price,
+                        defer=defer)],
                 description=gettext('partak_services.msg_invoice_refund',
                     order=order.rec_name, reason=note)[:250],
                 company=order.company, post=False)
             if credit_note:
                 cls.set_vat(credit_note, -vat)
                 Invoice.post([credit_note])
+                cls.run_deferrals([credit_note])
             move = WalletMove.credit(order.party, amount, reason='refund',
                 order=order, payment=reference, note=note)
             if credit_note:
@@ -808,8 +824,11 @@ class Order(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def invoice_line_values(cls, product, amount, quantity=1,
-            description=None, product_for_account=None):
-        "Values of an invoice line of `amount` Rials in total."
+            description=None, product_for_account=None, taxed=None,
+            defer=None):
+        """Values of an invoice line of `amount` Rials in total; `defer`,
+        (first day, last day), spreads its revenue over those days
+        (account_invoice_defer)."""
         quantity = quantity or 1
         return {
             'product': product,
@@ -817,8 +836,59 @@ class Order(Workflow, ModelSQL, ModelView):
             'quantity': quantity,
             'unit_price': Decimal(int(amount)) / quantity,
             'description': description,
-            'taxed': product is not None,
+            'taxed': product is not None if taxed is None else taxed,
+            'defer': defer,
             }
+
+    @staticmethod
+    def term_days(period):
+        """(first day, last day) in the ISP's time zone of the service
+        `period`: the days over which its revenue is recognised, as many as
+        the plan's; None when it is not a period of more than one day."""
+        if not period or not period.start or not period.end:
+            return None
+        first = local_date(period.start)
+        last = first + datetime.timedelta(
+            days=(period.end - period.start).days - 1)
+        return (first, last) if last > first else None
+
+    @classmethod
+    def deferred_days_left(cls, order):
+        """(today, last day) of the revenue deferral of `order`'s invoice
+        whose term runs past today, or None: the days over which a
+        credit of that order (a change of service, a refund) is spread, so
+        that nothing more is recognised for them."""
+        pool = Pool()
+        Deferral = pool.get('account.invoice.deferred')
+        Date = pool.get('ir.date')
+        if not order or not order.invoice:
+            return None
+        today = Date.today()
+        with without_check_access():
+            # (closed too: its months' moves are made, some in the future)
+            deferrals = Deferral.search([
+                    ('invoice_line.invoice', '=', order.invoice.id),
+                    ('state', 'in', ['running', 'closed']),
+                    ('end_date', '>', today),
+                    ], limit=1)
+        return (today, deferrals[0].end_date) if deferrals else None
+
+    @classmethod
+    def run_deferrals(cls, invoices):
+        """Starts the revenue deferrals that posting `invoices` drafted
+        (account_invoice_defer): the amount to 2.4, then a move per
+        Jalali month of the term from 2.4 to revenue, by days."""
+        Deferral = Pool().get('account.invoice.deferred')
+        invoices = [i for i in invoices if i]
+        if not invoices:
+            return
+        with without_check_access():
+            deferrals = Deferral.search([
+                    ('invoice_line.invoice', 'in', [i.id for i in invoices]),
+                    ('state', '=', 'draft'),
+                    ])
+            if deferrals:
+                Deferral.run(deferrals)
 
     @classmethod
     def accounting_ready(cls, company, date=None):
@@ -893,13 +963,20 @@ class Order(Workflow, ModelSQL, ModelView):
                     line.taxes = list(account_product.customer_taxes_used)
                 else:
                     line.taxes = []
+                if values.get('defer'):
+                    line.defer_from, line.defer_to = values['defer']
                 invoice_lines.append(line)
             invoice.lines = invoice_lines
             invoice.save()
             Invoice.update_taxes([invoice])
             invoice = Invoice(invoice.id)
             if post:
-                Invoice.post([invoice])
+                # A line of a product without its VAT is meant (the
+                # remaining value of a replaced service carries none):
+                # Tryton's warning about it is for hand-made invoices.
+                untaxed = any(v['product'] and not v['taxed'] for v in lines)
+                with Transaction().set_context(_skip_warnings=untaxed):
+                    Invoice.post([invoice])
             return invoice
 
 

@@ -76,6 +76,10 @@ def _create_chart(company, chart):
     CreateChart.delete(session_id)
 
 
+#: the deferred revenue account of the chart (account_chart_fa.xml)
+DEFERRED_CODE = '2.4'
+
+
 def setup_accounting(company, date=None, chart=CHART):
     """Idempotent: chart of accounts (by default this module's Persian chart
     `partak_services.account_template_root_fa`; Tryton's
@@ -158,6 +162,17 @@ def setup_accounting(company, date=None, chart=CHART):
                 company=company.id):
             config.default_customer_payment_term = term
             config.save()
+        # A prepaid plan's revenue waits on 2.4 and is recognised month
+        # by month over its term (account_invoice_defer, accounting.md §8).
+        if not config.get_multivalue('deferred_account_revenue',
+                company=company.id):
+            deferred = Account.search([
+                    ('company', '=', company.id),
+                    ('code', '=', DEFERRED_CODE),
+                    ], limit=1)
+            if deferred:
+                config.deferred_account_revenue = deferred[0]
+                config.save()
         # Wallet moves written before the books existed: now in them.
         pool.get('partak.wallet.move').book_pending()
     return {

@@ -8,6 +8,7 @@ from decimal import Decimal
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.partak_services.fiscal import ensure_fiscalyear
 from trytond.modules.partak_services.setup import (
     create_demo_catalogue, run_in_transaction, setup_accounting)
 from trytond.modules.partak_services.tools import GB, MB, add_months, to_utc
@@ -404,12 +405,71 @@ class ServicesTestCase(TestCase):
             self.assertEqual(credit_note.tax_amount, Decimal(0))
             remaining, = credit_note.lines
             self.assertEqual(remaining.taxes, ())
-            self.assertEqual(remaining.product, None)
+            # The replaced service's remaining days, spread over them (§8)
+            self.assertEqual(remaining.product, current.product)
+            # from today to the last day of the replaced one's deferral
+            bought, = [l for l in current.order.invoice.lines if l.product]
+            self.assertEqual(
+                (remaining.defer_from, remaining.defer_to),
+                (Pool().get('ir.date').today(), bought.defer_to))
             # The credit note pays part of the invoice: what is left is
             # what the bank pays (the bank's entry: partak_payment).
             self.assertEqual(invoice.amount_to_pay, Decimal(6_791_233))
             self.assertEqual(
                 self.account_balance(party, '1.2') - owed, 6_791_233)
+
+    @with_transaction()
+    def test_revenue_over_the_term(self):
+        "A year plan's revenue is recognised month by month, then runs out"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Deferral = pool.get('account.invoice.deferred')
+        Line = pool.get('account.move.line')
+        company = self.company()
+        with set_company(company):
+            party, line = self.subscriber()
+            order = self.buy(party, line, 'zomorrod')
+            first, last = Order.term_days(order.period)
+            self.assertEqual((last - first).days + 1, 365)
+            plan_line, = [l for l in order.invoice.lines if l.product]
+            self.assertEqual((plan_line.defer_from, plan_line.defer_to),
+                (first, last))
+            deferral, = Deferral.search([('invoice_line', '=', plan_line.id)])
+            self.assertEqual((deferral.state, deferral.amount),
+                ('running', Decimal(8_000_000)))
+
+            def on(code):
+                "Debit − credit of the deferral's moves on account code."
+                return int(sum(l.debit - l.credit for l in Line.search([
+                                ('move.origin', '=', str(deferral)),
+                                ('account.code', '=', code)])))
+
+            def recognised(move):
+                return int(sum(l.credit for l in move.lines
+                        if l.account.code == '4.1'))
+            # The first move puts it all on 2.4; then each Jalali month of
+            # the term that has its period: its days' share to 4.1.
+            months = [m for m in Deferral(deferral.id).moves
+                if recognised(m)]
+            self.assertTrue(months)
+            for move in months:
+                days = (min(move.period.end_date, last)
+                    - max(move.period.start_date, first)).days + 1
+                self.assertLessEqual(
+                    abs(recognised(move) - 8_000_000 * days / 365), 1,
+                    move.period.rec_name)
+            self.assertEqual(-on('2.4'),
+                8_000_000 - sum(recognised(m) for m in months))
+            self.assertEqual(on('4.1') + on('2.4'), 0)
+            # The next Jalali year opened: the rest is recognised and the
+            # deferred revenue runs out at the term's end.
+            ensure_fiscalyear(company, last)
+            Deferral.create_moves([deferral])
+            Deferral.close_try([deferral])
+            deferral = Deferral(deferral.id)
+            self.assertEqual(deferral.state, 'closed')
+            self.assertEqual((on('2.4'), on('4.1')), (0, 0))
+            self.assertGreaterEqual(deferral.moves[-1].period.end_date, last)
 
     @with_transaction()
     def test_change_negative_to_wallet(self):
@@ -1077,6 +1137,8 @@ class ServicesTestCase(TestCase):
             self.assertEqual(bill.period, period)
             self.assertEqual(bill.invoice.state, 'posted')
             self.assertEqual(bill.invoice.untaxed_amount, Decimal(222_166))
+            # The one VAT rule: 222,166 × 9 % = 19,994.94, truncated
+            self.assertEqual(bill.invoice.tax_amount, Decimal(19_994))
             self.assertEqual(Bill.create_bills(), [])
 
     @with_transaction()
