@@ -483,17 +483,14 @@ def _load_services():
         Period.new_period(line3, product('festival'),
             now - datetime.timedelta(days=10), channel='admin')
 
-        # A subscriber whose service ends in two days, bought online today
-        # (a real pre-invoice, payment and posted invoice).
+        # A subscriber who buys her service online today: a staff credit
+        # of 100,000 Rials in her wallet, and the pre-invoice that uses it;
+        # the rest is paid at the sandbox bank (load_online_purchase).
         maryam, line4 = subscriber('مریم احمدی', '1132400002',
             national_code(random.Random(5)))
-        record = Order.quote(maryam, line4, 'service',
-            product('standard_1m'))
-        Order.settle(record, record.payable, 'DEMO-BANK-1')
-        record = Order(record.id)
-        end = now + datetime.timedelta(days=2, hours=3)
-        Period.write([record.period], {
-                'start': end - datetime.timedelta(days=30), 'end': end})
+        WalletMove.credit(maryam, 100_000, reason='adjustment',
+            note='جبران قطعی سرویس')
+        Order.quote(maryam, line4, 'service', product('standard_1m'))
     print('services demo data loaded: catalogue of %d items; logins '
         '1132400001 (postpaid campaign) and 1132400002 (service ends in '
         'two days), password %s' % (len(catalogue), DEMO_PASSWORD))
@@ -513,7 +510,69 @@ def load_network_and_payment(database):
         load_usage()
         load_nas()
         Transaction().commit()
+    load_online_purchase(database)
     load_communication(database)
+
+
+def load_online_purchase(database):
+    """مریم احمدی pays her pre-invoice at the sandbox bank as the portal's
+    payer does (Payment.start, the payer's «پرداخت موفق», the bank's
+    return to Payment.handle_callback): the payment is paid, the order
+    applied, its invoice posted and paid with the bank's money and her
+    wallet's; her service then ends in two days.  No server runs while the
+    demo loads, so the sandbox's verify (its HTTP route) is answered here,
+    from the same record the route reads."""
+    import urllib.parse
+    from unittest import mock
+
+    from trytond.modules.partak_payment.gateways import sandbox
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    def verify_here(adapter, url, data, headers=None):
+        record = Pool().get('partak.payment.sandbox').find(data['token'])
+        code, amount, reference = record.verify(data['merchant_id'],
+            data['amount']) if record else (-11, None, None)
+        answer = {'ok': code == sandbox.OK, 'code': code}
+        if code == sandbox.OK:
+            answer.update(amount=amount, reference=reference)
+        return answer
+
+    with Transaction().start(database, 0, context={'language': 'fa'}):
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Payment = pool.get('partak.payment')
+        Gateway = pool.get('partak.payment.gateway')
+        Sandbox = pool.get('partak.payment.sandbox')
+        Period = pool.get('partak.service.period')
+        orders = Order.search([('party.name', '=', 'مریم احمدی'),
+                ('state', '=', 'quoted')], limit=1)
+        gateways = Gateway.search([('type', '=', 'sandbox')], limit=1)
+        if not orders or not gateways:
+            return
+        order, = orders
+        if sandbox.fake_banks_enabled():
+            Payment.start(order, gateways[0],
+                '/portal/payment/return/%(payment)s')
+            payment, = Payment.search([('order', '=', order.id)])
+            bank = Sandbox.find(payment.token)
+            bank.decide(True)
+            params = dict(urllib.parse.parse_qsl(
+                    urllib.parse.urlsplit(bank.return_url()).query))
+            with mock.patch.object(sandbox.SandboxGateway, 'post_json',
+                    verify_here):
+                payment = Payment.handle_callback(payment.id, params)
+            assert payment.state == 'paid', (payment.state, payment.message)
+        else:
+            # [partak] test_banks off: no bank to pay at (invoice unpaid).
+            print('fake banks off: the demo purchase settled without a bank')
+            Order.settle(order, order.payable, 'DEMO-BANK-1')
+        order = Order(order.id)
+        assert order.state == 'applied', order.state
+        end = datetime.datetime.now() + datetime.timedelta(days=2, hours=3)
+        Period.write([order.period], {
+                'start': end - datetime.timedelta(days=30), 'end': end})
+        Transaction().commit()
 
 
 def load_communication(database):

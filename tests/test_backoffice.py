@@ -15,6 +15,7 @@ import datetime
 import json
 import re
 import time
+import urllib.parse
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -494,4 +495,142 @@ def test_jalali_dates_typed_and_shown(portal, browser):
         'moment_shown': '۱۴۰۵/۰۹/۱۱',
         'moment_parsed': '2026-12-02 00:00:00',
         }, result
+    assert page_errors(driver) == []
+
+
+def open_link(driver, portal, fragment, errors, view='tree'):
+    """Opens fragment (after #database/) as a link to sao does, in a new
+    tab: the tab's state once its view is shown and its records read."""
+    before = state(driver)
+    driver.execute_script('location.hash = arguments[0];',
+        '#%s/%s' % (portal.database, fragment))
+
+    def shown(driver):
+        current = state(driver)
+        tab = current['tab']
+        return bool(current['tabs'] > before['tabs'] and tab
+            and tab['shown']
+            and tab['view'] == view and (view != 'tree'
+                or tab['rows'] or not tab['records']))
+    wait(driver).until(shown)
+    current = wait_idle(driver, before['ajax'], errors)
+    assert current and shown(driver), (errors, current)
+    return current['tab']
+
+
+def model_link(model, domain, res_id=None):
+    "sao's URL of model's records in domain (its form for res_id)."
+    return 'model/%s%s;domain=%s' % (model,
+        '/%d' % res_id if res_id else '',
+        urllib.parse.quote(json.dumps(domain)))
+
+
+def shown_rows(driver):
+    "The cells of the current list's rows, as shown."
+    return [[td.text for td in row.find_elements(By.TAG_NAME, 'td')]
+        for row in driver.find_elements(By.CSS_SELECTOR,
+            '.tab-pane.active .treeview tbody tr')]
+
+
+def rials(text):
+    "A number as sao shows it (Persian digits, grouped) in Latin digits."
+    return re.sub(r'[,٬\s\u200e\u200f]|ریال', '',
+        text.translate(DIGITS).replace('−', '-'))
+
+
+def test_accountant_reads_a_subscribers_books(portal, browser):
+    """The accountant opens, from links to sao, the books of مریم احمدی,
+    who bought her service online (scripts/demo_data.py,
+    load_online_purchase): her customer invoice posted and paid with its
+    total in Rials, her bank payment paid, her wallet statement, and the
+    deposit balance on her form, each as trytond has them."""
+    driver = browser()
+    sao_login(driver, portal, 'accountant', ROLES['accountant'])
+    party, = rpc(driver, 'model.party.party.search_read',
+        [['name', '=', 'مریم احمدی']], 0, None, None,
+        ['wallet_balance'])
+    errors = []
+
+    def labels(model, field):
+        "The Persian labels of a selection field."
+        return dict(rpc(driver, 'model.%s.fields_get' % model,
+                [field])[field]['selection'])
+
+    # (1) Her customer invoices: a purchase posted and paid, in Rials.
+    invoices = rpc(driver, 'model.account.invoice.search_read',
+        [['party', '=', party['id']], ['type', '=', 'out']], 0, None,
+        [['id', 'ASC']], ['number', 'state', 'total_amount',
+            'currency.code'])
+    assert [i['state'] for i in invoices] == ['paid'], invoices
+    invoice, = invoices
+    assert invoice['currency.']['code'] == 'IRR'
+    tab = open_link(driver, portal, model_link('account.invoice', [
+                ['party', '=', party['id']], ['type', '=', 'out']]), errors)
+    assert (tab['model'], tab['view'], tab['records']) == (
+        'account.invoice', 'tree', 1), tab
+    driver.save_screenshot('/tmp/acct_invoices.png')
+    row, = shown_rows(driver)
+    paid = labels('account.invoice', 'state')['paid']
+    assert paid == 'پرداخت شده' and paid in row, row
+    assert invoice['number'] in [c.translate(DIGITS) for c in row], row
+    # The total is the order's (integers; sao's Decimal does not reach
+    # the test).
+    order, = rpc(driver, 'model.partak.order.search_read',
+        [['invoice', '=', invoice['id']]], 0, None, None,
+        ['price', 'vat', 'fee', 'wallet_used', 'payable'])
+    total = order['price'] + order['vat'] + order['fee']
+    assert total == 381_500
+    # In Persian digits, with the currency's symbol.
+    assert [c for c in row if rials(c) == str(total) and 'ریال' in c
+        and c != c.translate(DIGITS)], row
+
+    # (2) Her bank payment: paid, the rest after the wallet's part.
+    payments = rpc(driver, 'model.partak.payment.search_read',
+        [['party', '=', party['id']]], 0, None, [['id', 'ASC']],
+        ['state', 'amount', 'reference', 'outcome'])
+    assert [(p['state'], p['outcome']) for p in payments] == [
+        ('paid', 'applied')], payments
+    payment, = payments
+    tab = open_link(driver, portal, model_link('partak.payment', [
+                ['party', '=', party['id']]]), errors)
+    assert (tab['model'], tab['view'], tab['records']) == (
+        'partak.payment', 'tree', 1), tab
+    row, = shown_rows(driver)
+    assert labels('partak.payment', 'state')['paid'] in row, row
+    assert payment['reference'] in [c.translate(DIGITS) for c in row], row
+    assert [c for c in row if rials(c) == str(payment['amount'])], row
+
+    # (3) Her wallet statement: the staff credit and the purchase that
+    # used it; the balance on her form is the deposit in the books.
+    moves = rpc(driver, 'model.partak.wallet.move.search_read',
+        [['party', '=', party['id']]], 0, None, [['id', 'ASC']],
+        ['amount', 'reason'])
+    assert [(m['reason'], m['amount']) for m in moves] == [
+        ('adjustment', 100_000), ('purchase', -100_000)], moves
+    assert payment['amount'] == order['payable'] == total - 100_000
+    assert order['wallet_used'] == 100_000
+    tab = open_link(driver, portal, model_link('partak.wallet.move', [
+                ['party', '=', party['id']]]), errors)
+    assert (tab['model'], tab['view'], tab['records']) == (
+        'partak.wallet.move', 'tree', 2), tab
+    reasons = labels('partak.wallet.move', 'reason')
+    # Each row's reason and amount (the grouped figure: not the order).
+    shown = sorted((reason, int(rials(cell))) for row in shown_rows(driver)
+        for reason, label in reasons.items() if label in row
+        for cell in row if re.fullmatch(r'-?\d{1,3}([,٬]\d{3})+',
+            cell.translate(DIGITS).replace('−', '-')))
+    assert shown == sorted((m['reason'], m['amount']) for m in moves), (
+        shown, shown_rows(driver))
+    balance = sum(m['amount'] for m in moves)
+    assert party['wallet_balance'] == balance == 0
+    tab = open_link(driver, portal, model_link('party.party', [],
+            res_id=party['id']), errors, view='form')
+    assert (tab['model'], tab['view']) == ('party.party', 'form'), tab
+    values = driver.execute_script("""
+        var widgets = Sao.Tab.tabs.get_current().screen.current_view.widgets;
+        return ['wallet_balance', 'deposit'].map(function (name) {
+            return widgets[name][0].el.find('input').addBack('input')
+                .val(); });""")
+    assert [rials(v) for v in values] == [str(balance)] * 2, values
+    assert errors == []
     assert page_errors(driver) == []
