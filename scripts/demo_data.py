@@ -4,6 +4,7 @@
 """Loads the demo data that reproduces the manual's screens into an
 activated Partak database:  python scripts/demo_data.py -c CONF -d DB"""
 import argparse
+import contextlib
 import datetime
 import io
 import random
@@ -514,31 +515,49 @@ def load_network_and_payment(database):
     load_communication(database)
 
 
+@contextlib.contextmanager
+def sandbox_bank_served():
+    """Serves trytond's routes (the sandbox bank's verify among them) at the
+    sandbox bank's address while the demo loads, so that a demo payment is
+    verified over HTTP as in the portal.  Yields False, serving nothing,
+    when that address is taken (a trytond already running there)."""
+    import threading
+    import urllib.parse
+
+    from werkzeug.serving import make_server
+
+    from trytond.modules.partak_payment.gateways import sandbox
+    from trytond.wsgi import app
+    address = urllib.parse.urlsplit(sandbox.sandbox_url())
+    try:
+        server = make_server(address.hostname, address.port or 80, app,
+            threaded=True)
+    except OSError:
+        yield False
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield True
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
 def load_online_purchase(database):
     """مریم احمدی pays her pre-invoice at the sandbox bank as the portal's
     payer does (Payment.start, the payer's «پرداخت موفق», the bank's
-    return to Payment.handle_callback): the payment is paid, the order
-    applied, its invoice posted and paid with the bank's money and her
-    wallet's; her service then ends in two days.  No server runs while the
-    demo loads, so the sandbox's verify (its HTTP route) is answered here,
-    from the same record the route reads."""
+    return to Payment.handle_callback, which verifies over HTTP): the
+    payment is paid, the order applied, its invoice posted and paid with
+    the bank's money and her wallet's; her service then ends in two days."""
     import urllib.parse
-    from unittest import mock
 
     from trytond.modules.partak_payment.gateways import sandbox
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    def verify_here(adapter, url, data, headers=None):
-        record = Pool().get('partak.payment.sandbox').find(data['token'])
-        code, amount, reference = record.verify(data['merchant_id'],
-            data['amount']) if record else (-11, None, None)
-        answer = {'ok': code == sandbox.OK, 'code': code}
-        if code == sandbox.OK:
-            answer.update(amount=amount, reference=reference)
-        return answer
-
-    with Transaction().start(database, 0, context={'language': 'fa'}):
+    with Transaction().start(database, 0, context={'language': 'fa'}) \
+            as transaction:
         pool = Pool()
         Order = pool.get('partak.order')
         Payment = pool.get('partak.payment')
@@ -551,28 +570,34 @@ def load_online_purchase(database):
         if not orders or not gateways:
             return
         order, = orders
+        paid = False
         if sandbox.fake_banks_enabled():
-            Payment.start(order, gateways[0],
-                '/portal/payment/return/%(payment)s')
-            payment, = Payment.search([('order', '=', order.id)])
-            bank = Sandbox.find(payment.token)
-            bank.decide(True)
-            params = dict(urllib.parse.parse_qsl(
-                    urllib.parse.urlsplit(bank.return_url()).query))
-            with mock.patch.object(sandbox.SandboxGateway, 'post_json',
-                    verify_here):
-                payment = Payment.handle_callback(payment.id, params)
-            assert payment.state == 'paid', (payment.state, payment.message)
-        else:
-            # [partak] test_banks off: no bank to pay at (invoice unpaid).
-            print('fake banks off: the demo purchase settled without a bank')
+            with sandbox_bank_served() as served:
+                if served:
+                    Payment.start(order, gateways[0],
+                        '/portal/payment/return/%(payment)s')
+                    payment, = Payment.search([('order', '=', order.id)])
+                    bank = Sandbox.find(payment.token)
+                    bank.decide(True)
+                    params = dict(urllib.parse.parse_qsl(
+                            urllib.parse.urlsplit(bank.return_url()).query))
+                    # The bank's route reads what is committed.
+                    transaction.commit()
+                    payment = Payment.handle_callback(payment.id, params)
+                    assert payment.state == 'paid', (
+                        payment.state, payment.message)
+                    paid = True
+        if not paid:
+            # No bank to pay at: the order settled without one (its invoice
+            # stays unpaid).
+            print('no sandbox bank: the demo purchase settled without a bank')
             Order.settle(order, order.payable, 'DEMO-BANK-1')
         order = Order(order.id)
         assert order.state == 'applied', order.state
         end = datetime.datetime.now() + datetime.timedelta(days=2, hours=3)
         Period.write([order.period], {
                 'start': end - datetime.timedelta(days=30), 'end': end})
-        Transaction().commit()
+        transaction.commit()
 
 
 def load_communication(database):
