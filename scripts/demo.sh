@@ -42,7 +42,8 @@ PY
 case $DEMO_DB in
 sqlite)
     export TRYTOND_DATABASE__PATH=$PWD/var/db
-    [ "${RESET:-0}" = 1 ] && rm -f var/db/$DB.sqlite
+    # (with its write-ahead log: a stale one makes the new file unreadable)
+    [ "${RESET:-0}" = 1 ] && rm -f var/db/$DB.sqlite var/db/$DB.sqlite-wal var/db/$DB.sqlite-shm
     if [ -s var/db/$DB.sqlite ]; then fresh=0; else
         fresh=1; touch var/db/$DB.sqlite
     fi

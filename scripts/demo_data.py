@@ -373,7 +373,7 @@ def _load_services():
 
         def order(party, line, key, date, channel, note=None, kind=None,
                 quantity=1):
-            "An imported purchase: applied on its date, no invoice."
+            "An imported purchase: applied on its date (booked below)."
             template = catalogue[key]
             kind = kind or {'plan': 'service'}.get(
                 template.partak_kind, template.partak_kind)
@@ -387,7 +387,10 @@ def _load_services():
                         'state': 'applied', 'channel': channel,
                         'paid_at': date, 'applied_at': date, 'note': note,
                         }])
+            imported.append(record)
             return record
+
+        imported = []
 
         # کمال نصیری: the manual's purchase history (SPEC §3.5)
         kamal, = Party.search([('name', '=', 'کمال نصیری')], limit=1)
@@ -420,7 +423,8 @@ def _load_services():
         # 4.24 GB left of the 5 GB (dashboard)
         period.consume(5 * GB - int(4.24 * GB), date=now,
             note='مصرف 1394/11/21 تا 1394/11/25')
-        WalletMove.credit(kamal, 150_000, reason='deposit',
+        # Brought over with his history (an opening entry, not money owed)
+        WalletMove.credit(kamal, 150_000, reason='opening',
             note='واریز به بانک مجازی')
         StaticIP.create([{'address': '85.9.70.25', 'route': '85.9.70.24/29',
                     'line': line.id, 'product': product('static_ip').id,
@@ -436,6 +440,9 @@ def _load_services():
         firouzeh = Period.new_period(line2, product('firouzeh'), start,
             order=record, paid_amount=2_000_000, channel='online')
         Order.write_computed([record], {'period': firouzeh.id})
+        # The purchases brought over, in the books of their Jalali months:
+        # invoiced, paid by the previous system, plans deferred.
+        Order.book_imported(imported)
 
         sari, = City.search([('name', '=', 'ساری')], limit=1)
         centre, = Centre.search([('city', '=', sari.id)], limit=1)

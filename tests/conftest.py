@@ -128,6 +128,16 @@ def run(command, env, log, timeout=900):
     return time.monotonic() - started
 
 
+def stop_process(process, timeout=15):
+    "Ends a server the tests started: politely, then for good."
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for_server(url, process, log, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -300,12 +310,7 @@ def portal(tmp_path_factory, demo_template):
             timings=timings)
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         drop_database(backend, database, db_path, timings)
 
 
@@ -331,9 +336,4 @@ def second_worker(portal, tmp_path):
         wait_for_server(base_url + '/portal/login', process, log)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST, PG_PORT = '127.0.0.1', 5432
 PG_URI = 'postgresql://postgres@%s:%d/' % (PG_HOST, PG_PORT)
@@ -298,12 +300,7 @@ def site(tmp_path_factory):
             log=radius_log, subscriber=subscriber, plans=plan_ids,
             timings=timings, Pool=Pool)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
         out.close()
         relay.cut()
         for key, value in saved_env.items():

@@ -30,6 +30,24 @@ def wallet_account(company):
     return accounts[0] if accounts else None
 
 
+#: the chart's opening balances account (account_chart_fa.xml)
+OPENING_CODE = '3.2'
+
+
+def opening_account(company):
+    """The account of the balances brought over from the system before
+    (3.2, equity), None when the chart of `company` has none."""
+    Account = Pool().get('account.account')
+    if not company:
+        return None
+    with without_check_access():
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('code', '=', OPENING_CODE),
+                ], limit=1)
+    return accounts[0] if accounts else None
+
+
 def wallet_journal():
     "The general journal «اعتبار پنل مشترکین» (created on first use)."
     Journal = Pool().get('account.journal')
@@ -46,22 +64,25 @@ def wallet_journal():
         return journal
 
 
-COUNTER_JOURNAL_CODE = 'COUNTER'
-COUNTER_JOURNAL_NAME = 'صندوق فروش حضوری'
-COUNTER_METHOD_NAME = 'وجه نقد (فروش حضوری)'
 #: the chart's cash and bank account (account_chart_fa.xml)
 CASH_CODE = '1.1'
+#: (journal code, journal name, method name) of the money received outside
+#: the gateways: at the counter, or in the system before (imported)
+COUNTER = ('COUNTER', 'صندوق فروش حضوری', 'وجه نقد (فروش حضوری)')
+IMPORTED = ('IMPORT', 'انتقال از سیستم قبلی', 'پرداخت‌شده در سیستم قبلی')
 
 
-def counter_method(company):
-    """The invoice payment method of a sale paid at the counter (cash or
-    card reader, Order.mark_paid): the cash journal «صندوق فروش حضوری» on the
-    cash and bank account 1.1, created on first use; None when the chart
-    of `company` has no account 1.1."""
+def cash_method(company, kind):
+    """The invoice payment method of money received outside the gateways,
+    `kind` COUNTER (a sale paid at the counter, Order.mark_paid) or
+    IMPORTED (a purchase paid in the previous system): its cash journal on
+    the cash and bank account 1.1, created on first use; None when the
+    chart of `company` has no account 1.1."""
     pool = Pool()
     Account = pool.get('account.account')
     Journal = pool.get('account.journal')
     Method = pool.get('account.invoice.payment.method')
+    code, journal_name, method_name = kind
     with Transaction().set_context(company=company.id), \
             without_check_access():
         accounts = Account.search([
@@ -72,14 +93,13 @@ def counter_method(company):
         if not accounts:
             return None
         cash, = accounts
-        journals = Journal.search([('code', '=', COUNTER_JOURNAL_CODE)],
-            limit=1)
+        journals = Journal.search([('code', '=', code)], limit=1)
         if journals:
             journal, = journals
         else:
             journal, = Journal.create([{
-                        'name': COUNTER_JOURNAL_NAME,
-                        'code': COUNTER_JOURNAL_CODE,
+                        'name': journal_name,
+                        'code': code,
                         'type': 'cash',
                         }])
         methods = Method.search([
@@ -91,7 +111,7 @@ def counter_method(company):
             return methods[0]
         method, = Method.create([{
                     'company': company.id,
-                    'name': COUNTER_METHOD_NAME,
+                    'name': method_name,
                     'journal': journal.id,
                     'debit_account': cash.id,
                     'credit_account': cash.id,

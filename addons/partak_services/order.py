@@ -15,6 +15,7 @@ from trytond.pyson import Eval, If, In
 from trytond.transaction import Transaction, without_check_access
 
 from . import books, pricing
+from .fiscal import ensure_fiscalyear
 from .ledger import CHANNELS
 from .tools import company_context, local_date, now, setting
 
@@ -526,14 +527,15 @@ class Order(Workflow, ModelSQL, ModelView):
         for order in orders:
             if cls.settle(order, order.payable,
                     reference='staff:%s' % user, check_expiry=False):
-                cls.book_counter_payment(cls(order.id))
+                cls.book_received(cls(order.id), books.COUNTER)
 
     @classmethod
-    def book_counter_payment(cls, order):
-        """Books the money received at the counter for the applied `order`
-        (docs/accounting.md, entry 10): its invoice paid with the counter's
-        payment method (Dr 1.1 cash and bank / Cr 1.2 receivable), then
-        the receivable settled (the invoice becomes paid).  Nothing when
+    def book_received(cls, order, kind, date=None):
+        """Books the money received outside the gateways for the applied
+        `order` (docs/accounting.md, entry 10), `kind` books.COUNTER or
+        books.IMPORTED: its invoice paid with that payment method on `date`
+        (today) — Dr 1.1 cash and bank / Cr 1.2 receivable — then the
+        receivable settled (the invoice becomes paid).  Nothing when
         nothing was payable or the company has no books."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
@@ -542,15 +544,46 @@ class Order(Workflow, ModelSQL, ModelView):
                 or order.invoice.state != 'posted'):
             return None
         with without_check_access(), company_context(order.company):
-            method = books.counter_method(order.company)
+            method = books.cash_method(order.company, kind)
             if not method:
                 return None
             invoice = Invoice(order.invoice.id)
-            lines = invoice.pay_invoice(order.payable, method, Date.today(),
-                description=order.payment_reference)
+            lines = invoice.pay_invoice(order.payable, method,
+                date or Date.today(), description=order.payment_reference)
             cls.write_computed([order], {'counter_move': lines[0].move.id})
         cls.reconcile_books([order])
         return lines[0].move
+
+    @classmethod
+    def book_imported(cls, orders):
+        """Puts in the books the purchases brought over with their history
+        (import_history: applied, no invoice): each invoiced on the day it
+        was paid — the Jalali year of that day is created if need be, the
+        plan's revenue deferred over its service days — and paid by the
+        previous system (books.IMPORTED on 1.1), so that Tryton's reports
+        read those months too."""
+        Deferral = Pool().get('account.invoice.deferred')
+        booked = []
+        for order in cls.browse(orders):
+            if order.invoice or order.state != 'applied':
+                continue
+            date = local_date(order.paid_at or order.applied_at or now())
+            ensure_fiscalyear(order.company, date)
+            cls.create_invoice([order], date=date)
+            cls.book_received(cls(order.id), books.IMPORTED, date=date)
+            booked.append(order)
+        # A term that reached a year opened by a later purchase: its months
+        # there too.
+        with without_check_access():
+            running = Deferral.search([
+                    ('invoice_line.invoice', 'in',
+                        [o.invoice.id for o in cls.browse(booked)
+                            if o.invoice]),
+                    ('state', '=', 'running'),
+                    ])
+            if running:
+                Deferral.create_moves(running)
+                Deferral.close_try(running)
 
     @classmethod
     @ModelView.button
@@ -669,7 +702,7 @@ class Order(Workflow, ModelSQL, ModelView):
     # Invoice -------------------------------------------------------------
 
     @classmethod
-    def create_invoice(cls, orders):
+    def create_invoice(cls, orders, date=None):
         """A posted customer invoice per applied order: the item at its
         price with the product's customer taxes and the subscription fee
         (no tax); the tax is the pre-invoice's VAT to the Rial.  A change of
@@ -718,15 +751,16 @@ class Order(Workflow, ModelSQL, ModelView):
                 if lines:
                     invoice = cls.make_invoice(order.party, lines,
                         description=description, company=order.company,
-                        post=False)
+                        post=False, date=date)
                     if invoice:
                         cls.set_vat(invoice, order.vat)
-                        Invoice.post([invoice])
+                        cls.post_invoice(invoice)
                         values['invoice'] = invoice.id
                         cls.run_deferrals([invoice])
                 if credit_lines:
                     credit_note = cls.make_invoice(order.party, credit_lines,
-                        description=description, company=order.company)
+                        description=description, company=order.company,
+                        date=date)
                     if credit_note:
                         values['credit_note'] = credit_note.id
                         cls.run_deferrals([credit_note])
@@ -910,11 +944,26 @@ class Order(Workflow, ModelSQL, ModelView):
                     'default_account_receivable', company=company.id))
 
     @classmethod
+    def post_invoice(cls, invoice, skip_warnings=False):
+        """Posts `invoice`.  Tryton's warnings are for hand-made invoices:
+        Partak skips them when asked (a line of a product without its VAT
+        that is meant) and for an invoice dated in the past (a purchase
+        brought over with its history)."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        skip = skip_warnings or bool(invoice.invoice_date
+            and invoice.invoice_date < Date.today())
+        with Transaction().set_context(_skip_warnings=skip):
+            Invoice.post([invoice])
+
+    @classmethod
     def make_invoice(cls, party, lines, description=None, company=None,
-            post=True):
+            post=True, date=None):
         """A customer invoice of `party` with `lines` (from
-        invoice_line_values), posted unless post=False.  None, with a
-        warning in the log, when the accounting is not set up."""
+        invoice_line_values) dated `date` (today), posted unless
+        post=False.  None, with a warning in the log, when the accounting
+        is not set up."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -923,12 +972,13 @@ class Order(Workflow, ModelSQL, ModelView):
         Configuration = pool.get('account.configuration')
         Date = pool.get('ir.date')
         with company_context(company) as company, without_check_access():
-            if not company or not cls.accounting_ready(company):
+            if not company or not cls.accounting_ready(company, date):
                 logger.warning("no invoice for %s: accounting not set up",
                     party.rec_name)
                 return None
             invoice = Invoice(type='out', company=company, party=party,
-                currency=company.currency, invoice_date=Date.today(),
+                currency=company.currency,
+                invoice_date=date or Date.today(),
                 description=description)
             invoice.on_change_type()
             invoice.on_change_party()
@@ -972,11 +1022,9 @@ class Order(Workflow, ModelSQL, ModelView):
             invoice = Invoice(invoice.id)
             if post:
                 # A line of a product without its VAT is meant (the
-                # remaining value of a replaced service carries none):
-                # Tryton's warning about it is for hand-made invoices.
-                untaxed = any(v['product'] and not v['taxed'] for v in lines)
-                with Transaction().set_context(_skip_warnings=untaxed):
-                    Invoice.post([invoice])
+                # remaining value of a replaced service carries none).
+                cls.post_invoice(invoice, skip_warnings=any(
+                        v['product'] and not v['taxed'] for v in lines))
             return invoice
 
 

@@ -30,6 +30,7 @@ WALLET_REASONS = [
     ('refund', "Refund"),
     ('deposit', "Deposit"),
     ('adjustment', "Adjustment"),
+    ('opening', "Opening Balance"),
     ]
 
 
@@ -121,13 +122,19 @@ class WalletMove(ModelSQL, ModelView):
     def get_counterpart_account(self):
         """The account that the wallet's deposit line is booked against:
         the expense account for a staff credit (a gift or a discount costs
-        the ISP), else the subscriber's receivable — money received or
+        the ISP), the opening balance account for a balance brought over
+        from the previous system, else the subscriber's receivable — money received or
         owed on the subscriber's account (a payment, a surplus, a refund)
         or the invoice that a purchase pays."""
         Configuration = Pool().get('account.configuration')
         if self.reason == 'adjustment':
             return Configuration(1).get_multivalue(
                 'default_category_account_expense')
+        if self.reason == 'opening':
+            # A balance brought over from the system before (کانورت اطلاعات
+            # اولیه): neither received now nor owed, it opens the books.
+            with company_context() as company:
+                return books.opening_account(company)
         return self.party.account_receivable_used
 
     @classmethod

@@ -833,6 +833,53 @@ class ServicesTestCase(TestCase):
             self.assertFalse(order.period)
 
     @with_transaction()
+    def test_imported_purchase_in_its_year(self):
+        "A purchase brought over from 1393 is invoiced, paid and in 1393"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Period = pool.get('partak.service.period')
+        FiscalYear = pool.get('account.fiscalyear')
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            paid = to_utc(datetime.datetime(2014, 6, 10, 10, 30))  # 1393/03/20
+            order, = Order.import_history([{
+                        'party': party.id, 'line': line.id,
+                        'kind': 'service',
+                        'product': self.product('standard_1m').id,
+                        'quantity': 1, 'price': 350_000, 'vat': 31_500,
+                        'fee': 0, 'remaining_value': 0, 'wallet_used': 0,
+                        'payable': 381_500, 'surplus': 0,
+                        'state': 'applied', 'channel': 'online',
+                        'paid_at': paid, 'applied_at': paid,
+                        }])
+            period = Period.new_period(line, self.product('standard_1m'),
+                paid, order=order, paid_amount=350_000, channel='online')
+            Order.write_computed([order], {'period': period.id})
+            Order.book_imported([order])
+            Order.book_imported([order])  # again: nothing more
+            order = Order(order.id)
+            invoice = order.invoice
+            self.assertEqual((invoice.state, invoice.invoice_date,
+                    invoice.total_amount),
+                ('paid', datetime.date(2014, 6, 10), Decimal(381_500)))
+            self.assertTrue(invoice.number.startswith('1393-'))
+            self.assertEqual(invoice.move.period.name, 'خرداد 1393')
+            self.assertEqual(FiscalYear.search_count(
+                    [('name', '=', 'سال مالی 1393')]), 1)
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in order.counter_move.lines),
+                [('1.1', 381_500), ('1.2', -381_500)])
+            self.assertEqual(order.counter_move.journal.code, 'IMPORT')
+            self.assertEqual(self.account_balance(party, '1.2'), 0)
+            # Its month's revenue, from its 30 days: خرداد and تیر 1393
+            Deferral = pool.get('account.invoice.deferred')
+            deferral, = Deferral.search(
+                [('invoice_line.invoice', '=', invoice.id)])
+            self.assertEqual(deferral.state, 'closed')
+            self.assertEqual(sorted({m.period.name for m in deferral.moves}),
+                sorted({'خرداد 1393', 'تیر 1393'}))
+
+    @with_transaction()
     def test_mark_paid_admin_accounting_only(self):
         "Only administration and accounting apply an order without a bank"
         pool = Pool()
@@ -973,6 +1020,13 @@ class ServicesTestCase(TestCase):
             expense = [l for l in gift.move.lines if l.debit]
             self.assertEqual([(l.account.code, l.party, l.debit)
                     for l in expense], [('5.1', None, Decimal(100_000))])
+            # A balance brought over from the previous system opens the
+            # books (Dr 3.2 / Cr 2.3): nothing is left on the receivable.
+            opening = WalletMove.credit(other, 150_000, reason='opening')
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in opening.move.lines),
+                [('2.3', -150_000), ('3.2', 150_000)])
+            self.assertEqual(self.account_balance(other, '1.2'), 7_000)
 
             # The wallet pays a whole order: Dr 2.3 / Cr 1.2, reconciled
             # with the invoice, which is paid.
@@ -992,7 +1046,7 @@ class ServicesTestCase(TestCase):
                     [('party', '=', party.id)]))
             self.assertEqual(statement, 218_500)
             self.assertEqual(WalletMove.balances([party.id, other.id]),
-                {party.id: 218_500, other.id: 7_000})
+                {party.id: 218_500, other.id: 157_000})
             self.assertEqual(Party(party.id).deposit, Decimal(218_500))
 
     @with_transaction()
