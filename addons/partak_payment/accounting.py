@@ -26,15 +26,7 @@ METHOD_NAME = 'پرداخت اینترنتی (درگاه بانکی)'
 def clearing_account(company):
     """The clearing account 1.3 of ``company`` (money a gateway confirmed
     and the bank has not yet settled), None when its chart has none."""
-    Account = Pool().get('account.account')
-    if not company:
-        return None
-    with without_check_access():
-        accounts = Account.search([
-                ('company', '=', company.id),
-                ('code', '=', CLEARING_CODE),
-                ], limit=1)
-    return accounts[0] if accounts else None
+    return books.account_by_code(company, CLEARING_CODE)
 
 
 def clearing_line(payment):

@@ -34,18 +34,25 @@ def wallet_account(company):
 OPENING_CODE = '3.2'
 
 
-def opening_account(company):
-    """The account of the balances brought over from the system before
-    (3.2, equity), None when the chart of `company` has none."""
+def account_by_code(company, code):
+    """The open account `code` of the chart of `company` (Partak's chart,
+    account_chart_fa.xml), None when it has none."""
     Account = Pool().get('account.account')
     if not company:
         return None
     with without_check_access():
         accounts = Account.search([
                 ('company', '=', company.id),
-                ('code', '=', OPENING_CODE),
+                ('code', '=', code),
+                ('closed', '=', False),
                 ], limit=1)
     return accounts[0] if accounts else None
+
+
+def opening_account(company):
+    """The account of the balances brought over from the system before
+    (3.2, equity), None when the chart of `company` has none."""
+    return account_by_code(company, OPENING_CODE)
 
 
 def wallet_journal():
@@ -79,20 +86,14 @@ def cash_method(company, kind):
     the cash and bank account 1.1, created on first use; None when the
     chart of `company` has no account 1.1."""
     pool = Pool()
-    Account = pool.get('account.account')
     Journal = pool.get('account.journal')
     Method = pool.get('account.invoice.payment.method')
     code, journal_name, method_name = kind
     with Transaction().set_context(company=company.id), \
             without_check_access():
-        accounts = Account.search([
-                ('company', '=', company.id),
-                ('code', '=', CASH_CODE),
-                ('closed', '=', False),
-                ], limit=1)
-        if not accounts:
+        cash = account_by_code(company, CASH_CODE)
+        if not cash:
             return None
-        cash, = accounts
         journals = Journal.search([('code', '=', code)], limit=1)
         if journals:
             journal, = journals
