@@ -5,7 +5,10 @@ account_invoice_defer: a plan's invoice line carries the days of its
 service (defer_from, defer_to); posting it drafts a deferral, which
 Order.run_deferrals runs: the price to 2.4, then a move per Jalali month
 from 2.4 to revenue, by days."""
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+
+from .fiscal import ensure_fiscalyear
+from .tools import company_context
 
 
 class InvoiceDeferred(metaclass=PoolMeta):
@@ -25,3 +28,22 @@ class InvoiceDeferred(metaclass=PoolMeta):
         if (self.type == 'out') == (self.amount >= 0):
             return -remainder
         return remainder
+
+    @classmethod
+    def recognise_months(cls):
+        """Cron (daily): the Jalali year of today opened if need be, then
+        the monthly moves of the running deferrals for the months that
+        have a period, and the deferrals that ran out closed — what
+        Tryton's «Create Invoice Deferred Moves» does by hand, so that a
+        term running into a new year is recognised there too."""
+        Date = Pool().get('ir.date')
+        with company_context() as company:
+            if not company:
+                return
+            ensure_fiscalyear(company, Date.today())
+            running = cls.search([
+                    ('company', '=', company.id),
+                    ('state', '=', 'running'),
+                    ])
+            cls.create_moves(running)
+            cls.close_try(running)

@@ -21,4 +21,6 @@ class Cron(metaclass=PoolMeta):
                 ('partak.bill|create_bills', "Create Postpaid Bills"),
                 ('partak.campaign.charge|charge_campaigns',
                     "Credit Campaign Traffic"),
+                ('account.invoice.deferred|recognise_months',
+                    "Recognise the Deferred Revenue of the Months Begun"),
                 ])
