@@ -31,6 +31,12 @@ WALLET_REASONS = [
     ('deposit', "Deposit"),
     ('adjustment', "Adjustment"),
     ('opening', "Opening Balance"),
+    ('cash', "Cash at the Counter"),
+    ]
+#: the credits staff give by hand (the Credit Wallet wizard)
+MANUAL_KINDS = [
+    ('adjustment', "Discount or Goodwill (an expense)"),
+    ('cash', "Money Received at the Counter"),
     ]
 
 
@@ -122,14 +128,19 @@ class WalletMove(ModelSQL, ModelView):
     def get_counterpart_account(self):
         """The account that the wallet's deposit line is booked against:
         the expense account for a staff credit (a gift or a discount costs
-        the ISP), the opening balance account for a balance brought over
-        from the previous system, else the subscriber's receivable — money received or
+        the ISP), cash and bank for money received at the counter, the
+        opening balance account for a balance brought over from the
+        previous system, else the subscriber's receivable — money received or
         owed on the subscriber's account (a payment, a surplus, a refund)
         or the invoice that a purchase pays."""
         Configuration = Pool().get('account.configuration')
         if self.reason == 'adjustment':
             return Configuration(1).get_multivalue(
                 'default_category_account_expense')
+        if self.reason == 'cash':
+            # Money staff took in person: it is in the till (1.1).
+            with company_context() as company:
+                return books.account_by_code(company, books.CASH_CODE)
         if self.reason == 'opening':
             # A balance brought over from the system before (کانورت اطلاعات
             # اولیه): neither received now nor owed, it opens the books.
@@ -220,11 +231,15 @@ class WalletMove(ModelSQL, ModelView):
 
 
     @classmethod
-    def manual_credit(cls, party, amount, reason):
-        """Staff: credits ``amount`` Rials (a discount, a goodwill gesture,
-        money received outside the banks) to the wallet of ``party`` with
-        ``reason`` (required), as an 'adjustment'.  The move records who
-        (create_uid), when (date) and why (note).  Returns the move."""
+    def manual_credit(cls, party, amount, reason, kind='adjustment'):
+        """Staff: credits ``amount`` Rials to the wallet of ``party`` with
+        ``reason`` (required): `kind` 'adjustment' (a discount, a goodwill
+        gesture: the ISP's expense, Dr 5.1) or 'cash' (money received at
+        the counter: Dr 1.1).  The move records who (create_uid), when
+        (date) and why (note).  Returns the move."""
+        if kind not in dict(MANUAL_KINDS):
+            raise ValidationError(gettext(
+                    'partak_services.msg_wallet_credit_kind'))
         reason = (reason or '').strip()
         if not reason:
             raise ValidationError(gettext(
@@ -233,7 +248,7 @@ class WalletMove(ModelSQL, ModelView):
                 or amount <= 0:
             raise ValidationError(gettext(
                     'partak_services.msg_wallet_credit_amount'))
-        return cls.credit(party, amount, reason='adjustment', note=reason)
+        return cls.credit(party, amount, reason=kind, note=reason)
 
 
 class CreditStart(ModelView):
@@ -243,9 +258,16 @@ class CreditStart(ModelView):
     balance = fields.Integer("Balance (Rial)", readonly=True)
     amount = fields.Integer("Amount (Rial)", required=True,
         domain=[('amount', '>', 0)])
+    kind = fields.Selection(MANUAL_KINDS, "Kind", required=True,
+        help="A discount or a goodwill gesture is the ISP's expense; money "
+        "received at the counter goes to cash and bank.")
     reason = fields.Text("Reason", required=True,
         help="Why the credit is given (a discount, money received at the "
         "counter, ...); kept on the wallet move with your name.")
+
+    @staticmethod
+    def default_kind():
+        return 'adjustment'
 
 
 class Credit(Wizard):
@@ -269,7 +291,7 @@ class Credit(Wizard):
     def transition_credit(self):
         WalletMove = Pool().get('partak.wallet.move')
         WalletMove.manual_credit(self.record, self.start.amount,
-            self.start.reason)
+            self.start.reason, kind=self.start.kind)
         return 'end'
 
 

@@ -1019,6 +1019,15 @@ class ServicesTestCase(TestCase):
             expense = [l for l in gift.move.lines if l.debit]
             self.assertEqual([(l.account.code, l.party, l.debit)
                     for l in expense], [('5.1', None, Decimal(100_000))])
+            # Money received at the counter is in the till (Dr 1.1 / Cr 2.3),
+            # not an expense; an unknown kind is refused.
+            cash = WalletMove.manual_credit(other, 20_000, 'نقد حضوری',
+                kind='cash')
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in cash.move.lines),
+                [('1.1', 20_000), ('2.3', -20_000)])
+            with self.assertRaises(ValidationError):
+                WalletMove.manual_credit(other, 20_000, 'x', kind='deposit')
             # A balance brought over from the previous system opens the
             # books (Dr 3.2 / Cr 2.3): nothing is left on the receivable.
             opening = WalletMove.credit(other, 150_000, reason='opening')
@@ -1045,7 +1054,7 @@ class ServicesTestCase(TestCase):
                     [('party', '=', party.id)]))
             self.assertEqual(statement, 218_500)
             self.assertEqual(WalletMove.balances([party.id, other.id]),
-                {party.id: 218_500, other.id: 157_000})
+                {party.id: 218_500, other.id: 177_000})
             self.assertEqual(Party(party.id).deposit, Decimal(218_500))
 
     @with_transaction()
