@@ -107,6 +107,14 @@ def lock_waiting(Model, ids):
     transaction._locked_records[Model._table].update(ids)
 
 
+def forget_reads(transaction):
+    """Empties what ``transaction`` read of the records (another transaction
+    may have changed them since: a lock waited for, a commit)."""
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        cache.clear()
+
+
 def run_with_locks(func, *args, retry=None, **kwargs):
     """Runs func in a new transaction of the current database, restarted
     with the locks it asks for and retried when the database reports a
@@ -563,12 +571,9 @@ class Payment(Workflow, ModelSQL, ModelView):
         lock_waiting(Party, [payment.party.id])
         if origin == 'callback':
             cls._count_callback(payment_id)
-        # What was read before the lock (the token check) may be stale:
-        # the records' cache of the transaction is emptied.
+        # What was read before the lock (the token check) may be stale.
         transaction = Transaction()
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            cache.clear()
+        forget_reads(transaction)
         payment = cls(payment_id)
         if payment.state not in OPEN_STATES | {'verified'}:
             # Replayed or late callback: the outcome is already decided.
@@ -601,8 +606,7 @@ class Payment(Workflow, ModelSQL, ModelView):
                 # cron (or the next callback) applies it.
                 logger.warning("payment %s verified, application deferred",
                     payment_id, exc_info=True)
-            for cache in transaction.cache.values():
-                cache.clear()
+            forget_reads(transaction)
         return cls(payment_id)
 
     @classmethod
@@ -713,9 +717,7 @@ class Payment(Workflow, ModelSQL, ModelView):
         cursor = transaction.connection.cursor()
         cursor.execute(*table.update([table.id], [table.id],
                 where=table.id == payment_id))
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            cache.clear()
+        forget_reads(transaction)
 
     @classmethod
     def _count_callback(cls, payment_id):
