@@ -16,7 +16,8 @@ from trytond import config
 config.update_etc(sys.argv[1])
 
 from trytond.pool import Pool  # noqa: E402
-from trytond.transaction import Transaction, TransactionError  # noqa: E402
+from trytond.modules.partak_services.setup import (  # noqa: E402
+    run_in_transaction)
 
 DIED = 17
 
@@ -32,18 +33,10 @@ def main(database, payment_id, params):
     # The application's entry point: reached only once 'verified' is
     # committed (Payment.handle_callback).
     Payment.process_verified = classmethod(die)
-    extras = {}
-    while True:
-        with Transaction().start(database, 0, context={'language': 'fa'},
-                **extras) as transaction:
-            try:
-                Payment.handle_callback(payment_id, params)
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
-                continue
-            transaction.commit()
-            return 1  # it did not reach the application
+    run_in_transaction(database,
+        lambda: Payment.handle_callback(payment_id, params),
+        context={'language': 'fa'})
+    return 1  # it did not reach the application
 
 
 if __name__ == '__main__':
