@@ -31,6 +31,7 @@ start=$(date +%s)
     trytond.modules.partak_services.tests trytond.modules.partak_payment.tests \
     trytond.modules.partak_usage.tests trytond.modules.partak_notify.tests \
     trytond.modules.partak_helpdesk.tests trytond.modules.partak_survey.tests \
+    trytond.modules.partak_collection.tests trytond.modules.partak_report.tests \
     trytond.modules.partak_portal.tests "$@"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"
 echo "== all tests passed in $(( $(date +%s) - start )) s"
