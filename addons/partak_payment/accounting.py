@@ -14,6 +14,7 @@ import logging
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 from trytond.modules.partak_services import books
+from trytond.modules.partak_services.order import MONEY_KINDS
 from trytond.modules.partak_services.tools import company_context
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def book(payment, order):
     Date = pool.get('ir.date')
     if payment.move:
         return payment.move
+    if order.kind in MONEY_KINDS:
+        return _book_money(payment, order)
     invoice = order.invoice
     method = payment.gateway.payment_method
     if not invoice or invoice.state != 'posted' or not method:
@@ -117,6 +120,28 @@ def book(payment, order):
         lines = invoice.pay_invoice(payment.amount, method, Date.today(),
             description=payment.reference)
         payment.move = lines[0].move
+        payment.save()
+        Order.reconcile_books([order])
+        return payment.move
+
+
+def _book_money(payment, order):
+    """A top-up or a payment of bills: no invoice of its own, so the
+    bank's entry Dr 1.3 / Cr 1.2 is posted as it is and reconciled with the
+    wallet's credit (a top-up) or the bills and the wallet's part
+    (Order.reconcile_books)."""
+    pool = Pool()
+    Order = pool.get('partak.order')
+    Date = pool.get('ir.date')
+    method = payment.gateway.payment_method
+    with company_context(order.company) as company, without_check_access():
+        if not method or not company:
+            logger.warning("payment %s not booked: no payment method on "
+                "the gateway", payment.id)
+            return None
+        payment.move = books.post_received(company, method, payment.party,
+            payment.amount, Date.today(), origin=payment,
+            description=payment.reference)
         payment.save()
         Order.reconcile_books([order])
         return payment.move
@@ -144,16 +169,9 @@ def book_credit(payment):
         if not method or not credits or not company:
             logger.warning("credited payment %s not booked", payment.id)
             return None
-        receivable = payment.party.account_receivable_used
-        move = books.post_move(company, method.journal, Date.today(), [{
-                    'account': method.debit_account.current(),
-                    'amount': payment.amount,
-                    'description': payment.reference,
-                    }, {
-                    'account': receivable, 'party': payment.party,
-                    'amount': -payment.amount,
-                    'description': payment.reference,
-                    }], origin=payment, description=payment.reference)
+        move = books.post_received(company, method, payment.party,
+            payment.amount, Date.today(), origin=payment,
+            description=payment.reference)
         books.reconcile_lines(books.receivable_lines([move], payment.party)
             + [l for c in credits for l in c.receivable_lines()])
         payment.move = move

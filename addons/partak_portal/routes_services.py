@@ -17,6 +17,8 @@ from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 from trytond.modules.partak_subscriber.http import waiting_for_locks
+from trytond.modules.partak_subscriber.validators import latin_digits
+from trytond.modules.partak_services.order import MONEY_KINDS
 
 from . import jalali
 from .routes import PREFIX, database_name, paging, portal_language, route
@@ -75,14 +77,56 @@ def services(visit):
     bought = bills = charges = []
     if line:
         bought = Order.search([('line', '=', line.id),
-                ('state', '=', 'applied')],
+                ('state', '=', 'applied'),
+                ('kind', 'not in', list(MONEY_KINDS))],
             order=[('applied_at', 'ASC'), ('id', 'ASC')])
         bills = Bill.search([('period.line', '=', line.id)],
             order=[('start', 'ASC'), ('id', 'ASC')])
         charges = Charge.search([('period.line', '=', line.id)],
             order=[('date', 'ASC'), ('id', 'ASC')])
     return visit.page('services.html', active='services', tab=tab,
-        line=line, bought=bought, bills=bills, charges=charges)
+        line=line, bought=bought, bills=bills, charges=charges,
+        open_bills=[b for b in bills if bill_open(b)],
+        error=visit.request.args.get('error'))
+
+
+def bill_open(bill):
+    "A bill whose posted invoice has something left to pay."
+    invoice = bill.invoice
+    return bool(invoice and invoice.state == 'posted'
+        and invoice.amount_to_pay > 0)
+
+
+@route('/services/bills/pay', methods=('POST',))
+def pay_bills(visit):
+    """«پرداخت» of one open bill, or of all: the pre-invoice of their
+    payment (Order.quote_bills), the panel credit first if asked."""
+    pool = Pool()
+    Order = pool.get('partak.order')
+    Bill = pool.get('partak.bill')
+    _ = visit._
+    line = own_line(visit)
+    form = visit.request.form
+    bills = Bill.search([('period.line', '=', line.id)]) if line else []
+    open_bills = {str(b.id): b for b in bills if bill_open(b)}
+    chosen = list(open_bills.values()) if form.get('all') else [
+        open_bills[i] for i in form.getlist('bill') if i in open_bills]
+    error = None
+    if not chosen:
+        error = _("Choose an open bill to pay.")
+    else:
+        try:
+            order = Order.quote_bills(visit.party, line,
+                [b.invoice for b in chosen],
+                use_wallet=bool(form.get('use_wallet')))
+        except (UserError, ValidationError) as exception:
+            Transaction().rollback()
+            error = exception.message
+        else:
+            return redirect('%s/order/%s' % (PREFIX, order.number))
+    return visit.page('services.html', active='services', tab='bills',
+        line=line, bought=[], charges=[], bills=bills,
+        open_bills=[b for b in bills if bill_open(b)], error=error)
 
 
 @route('/account')
@@ -228,12 +272,41 @@ def payment_return_post(request, payment_id):
         code=303)
 
 
+@route('/finance/topup', methods=('POST',))
+def topup(visit):
+    """«افزایش اعتبار»: the pre-invoice of a top-up of the panel credit at
+    the bank (Order.quote_topup checks the amount)."""
+    Order = Pool().get('partak.order')
+    _ = visit._
+    line = own_line(visit)
+    raw = latin_digits(visit.request.form.get('amount', '')).replace(
+        ',', '').replace('٬', '').strip()
+    error = None
+    try:
+        amount = int(raw)
+    except ValueError:
+        error = _("Enter the amount in Rials, in digits.")
+    else:
+        try:
+            order = Order.quote_topup(visit.party, line, amount)
+        except (UserError, ValidationError) as exception:
+            Transaction().rollback()
+            error = exception.message
+        else:
+            return redirect('%s/order/%s' % (PREFIX, order.number))
+    return finance_page(visit, 'wallet', error=error)
+
+
 @route('/finance')
 def finance(visit):
+    return finance_page(visit, visit.request.args.get('tab', 'payments'))
+
+
+def finance_page(visit, tab, error=None):
     pool = Pool()
     Payment = pool.get('partak.payment')
     Move = pool.get('partak.wallet.move')
-    tab = visit.request.args.get('tab', 'payments')
+    Configuration = pool.get('partak.services.configuration')
     domain = [('party', '=', visit.party.id)]
     if tab == 'wallet':
         pager = paging(visit.request, Move.search_count(domain))
@@ -244,7 +317,8 @@ def finance(visit):
         rows = Payment.search(domain, offset=pager['offset'],
             limit=pager['size'], order=[('id', 'DESC')])
     return visit.page('finance.html', active='finance', tab=tab, rows=rows,
-        pager=pager, balance=visit.party.wallet_balance)
+        pager=pager, balance=visit.party.wallet_balance, error=error,
+        config=Configuration.get())
 
 
 @route('/invoice/<number>.pdf')

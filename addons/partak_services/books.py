@@ -155,6 +155,24 @@ def post_move(company, journal, date, lines, origin=None, description=None):
         return move
 
 
+def post_received(company, method, party, amount, date, origin=None,
+        description=None):
+    """Posts money received for `party` that pays no invoice of its own (a
+    top-up, bills, a payment credited to the wallet): Dr the debit account
+    of the payment `method` (1.1 at the counter, 1.3 at a gateway) / Cr the
+    subscriber's receivable, in the method's journal.  The caller
+    reconciles the receivable line with what the money pays."""
+    return post_move(company, method.journal, date, [{
+                'account': method.debit_account.current(),
+                'amount': amount,
+                'description': description,
+                }, {
+                'account': party.account_receivable_used, 'party': party,
+                'amount': -amount,
+                'description': description,
+                }], origin=origin, description=description)
+
+
 def receivable_lines(moves, party):
     "The lines of `moves` on the receivable account of `party`."
     account = party.account_receivable_used

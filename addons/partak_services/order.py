@@ -27,7 +27,12 @@ ORDER_KINDS = [
     ('timed_traffic', "Timed Traffic"),
     ('change', "Change of Service"),
     ('static_ip', "Static IP"),
+    ('topup', "Panel Credit Top-up"),
+    ('bill', "Payment of Bills"),
     ]
+#: orders that sell nothing: the money goes to the wallet (a top-up) or
+#: pays invoices already posted (bills); they get no invoice of their own
+MONEY_KINDS = {'topup', 'bill'}
 ORDER_STATES = [
     ('quoted', "Pre-invoice"),
     ('paid', "Paid"),
@@ -52,7 +57,54 @@ BOOKKEEPING = ('number', 'state', 'created_by', 'expires', 'paid_at',
     'payment_reference', 'applied_at', 'period', 'invoice', 'credit_note',
     'counter_move')
 #: the purchase itself: its amounts are computed again when it changes
-PURCHASE = ('party', 'line', 'kind', 'product', 'quantity', 'use_wallet')
+PURCHASE = ('party', 'line', 'kind', 'product', 'quantity', 'use_wallet',
+    'topup_amount', 'bill_invoices')
+
+
+class OrderInvoice(ModelSQL):
+    "The posted invoices (bills) that an order of kind 'bill' pays."
+    __name__ = 'partak.order-account.invoice'
+    order = fields.Many2One('partak.order', "Order", required=True,
+        ondelete='CASCADE')
+    invoice = fields.Many2One('account.invoice', "Invoice", required=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Who may read or change the link is who may the order.
+        cls.__access__.add('order')
+
+    @classmethod
+    def check_quoted(cls, order_ids, frozen=('paid', 'applied', 'cancelled')):
+        """The bills of a pre-invoice only: once paid, what it paid is part
+        of the books (checked before anything is written)."""
+        Order = Pool().get('partak.order')
+        for order in Order.browse(list(set(order_ids))):
+            if order.state in frozen:
+                raise AccessError(gettext(
+                        'partak_services.msg_order_frozen',
+                        order=order.rec_name))
+
+    @classmethod
+    def create(cls, vlist):
+        cls.check_quoted([v['order'] for v in vlist if v.get('order')])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for records, values in zip(actions, actions):
+            cls.check_quoted([r.order.id for r in records]
+                + ([values['order']] if values.get('order') else []))
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        # (a cancelled pre-invoice may be deleted with its links)
+        cls.check_quoted([r.order.id for r in records],
+            frozen=('paid', 'applied'))
+        super().delete(records)
 
 
 class Order(Workflow, ModelSQL, ModelView):
@@ -72,8 +124,12 @@ class Order(Workflow, ModelSQL, ModelView):
     kind = fields.Selection(ORDER_KINDS, "Kind", required=True,
         states=_quoted)
     kind_string = kind.translated('kind')
-    product = fields.Many2One('product.product', "Item", required=True,
-        states=_quoted, ondelete='RESTRICT',
+    product = fields.Many2One('product.product', "Item",
+        states={
+            'readonly': Eval('state') != 'quoted',
+            'required': In(Eval('kind'), list(KIND_PRODUCT)),
+            'invisible': In(Eval('kind'), list(MONEY_KINDS)),
+            }, ondelete='RESTRICT',
         context={'company': Eval('company', -1)}, depends={'company'},
         domain=[
             If(In(Eval('kind'), ['service', 'change']),
@@ -82,6 +138,26 @@ class Order(Workflow, ModelSQL, ModelView):
             ])
     quantity = fields.Integer("Quantity", required=True, states=_quoted,
         help="Months for a static IP, else 1.")
+    topup_amount = fields.Integer("Top-up Amount (Rial)",
+        states={
+            'readonly': Eval('state') != 'quoted',
+            'required': Eval('kind') == 'topup',
+            'invisible': Eval('kind') != 'topup',
+            },
+        help="What the subscriber adds to the panel credit at the bank.")
+    bill_invoices = fields.Many2Many('partak.order-account.invoice',
+        'order', 'invoice', "Bills Paid",
+        domain=[
+            ('party', '=', Eval('party', -1)),
+            ('type', '=', 'out'),
+            ('state', '=', 'posted'),
+            ],
+        states={
+            'readonly': Eval('state') != 'quoted',
+            'required': Eval('kind') == 'bill',
+            'invisible': Eval('kind') != 'bill',
+            },
+        help="The posted invoices (postpaid bills) that this payment pays.")
     price = fields.Integer("Price (Rial)", readonly=True)
     vat = fields.Integer("VAT (Rial)", readonly=True)
     fee = fields.Integer("Subscription Fee (Rial)", readonly=True)
@@ -219,6 +295,100 @@ class Order(Workflow, ModelSQL, ModelView):
         return order
 
     @classmethod
+    def quote_topup(cls, party, line, amount, channel='online'):
+        """The pre-invoice of a top-up of the panel credit by `amount`
+        Rials (between the configured smallest and largest top-up): no VAT,
+        no invoice — the money is the subscriber's until spent (entry 4 of
+        docs/accounting.md)."""
+        order, = cls.create([{
+                    'party': party.id,
+                    'line': line.id,
+                    'kind': 'topup',
+                    'topup_amount': amount,
+                    'channel': channel,
+                    'use_wallet': False,
+                    }])
+        return order
+
+    @classmethod
+    def quote_bills(cls, party, line, invoices, use_wallet=True,
+            channel='online'):
+        """The pre-invoice of the payment of `invoices` (the subscriber's
+        open postpaid bills, one or all): what is left to pay of each, the
+        panel credit used first when `use_wallet`."""
+        order, = cls.create([{
+                    'party': party.id,
+                    'line': line.id,
+                    'kind': 'bill',
+                    'bill_invoices': [('add', [i.id for i in invoices])],
+                    'channel': channel,
+                    'use_wallet': use_wallet,
+                    }])
+        return order
+
+    @classmethod
+    def _compute_money_amounts(cls, values, party, line):
+        """The frozen amounts of a top-up or a payment of bills: nothing
+        is sold, so no VAT nor fee (the bills' VAT is on their invoices)."""
+        pool = Pool()
+        Configuration = pool.get('partak.services.configuration')
+        Invoice = pool.get('account.invoice')
+        kind = values['kind']
+        if line.subscriber != party:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_line_party',
+                    line=line.rec_name, party=party.rec_name))
+        if kind == 'topup':
+            config = Configuration.get()
+            amount = values.get('topup_amount')
+            if (isinstance(amount, bool) or not isinstance(amount, int)
+                    or not (config.topup_minimum <= amount
+                        <= config.topup_maximum)):
+                raise ValidationError(gettext(
+                        'partak_services.msg_order_topup_amount',
+                        minimum=config.topup_minimum,
+                        maximum=config.topup_maximum))
+            values['use_wallet'] = False
+            due = amount
+        else:
+            ids = cls._bill_invoice_ids(values.get('bill_invoices'))
+            invoices = Invoice.browse(ids)
+            if not invoices:
+                raise ValidationError(gettext(
+                        'partak_services.msg_order_bill_none'))
+            due = 0
+            for invoice in invoices:
+                if (invoice.party != party or invoice.type != 'out'
+                        or invoice.state != 'posted'
+                        or invoice.amount_to_pay <= 0):
+                    raise ValidationError(gettext(
+                            'partak_services.msg_order_bill_not_open',
+                            invoice=invoice.rec_name))
+                due += int(invoice.amount_to_pay)
+        wallet = 0
+        if values.get('use_wallet', True):
+            wallet = pricing.wallet_to_use(due, party.wallet_balance or 0)
+        values.update({
+                'price': due, 'vat': 0, 'fee': 0, 'remaining_value': 0,
+                'wallet_used': wallet, 'payable': due - wallet, 'surplus': 0,
+                'quantity': 1, 'product': None,
+                })
+        return values
+
+    @staticmethod
+    def _bill_invoice_ids(value):
+        "The invoice ids of a Many2Many value (ids or add/set actions)."
+        ids = []
+        for item in value or []:
+            if isinstance(item, int):
+                ids.append(item)
+            elif item[0] in {'add', 'set'}:
+                ids.extend(item[1])
+            elif hasattr(item, 'id'):
+                ids.append(item.id)
+        return ids
+
+    @classmethod
     def _compute_amounts(cls, values):
         "Fills the frozen amounts of a new order's values."
         pool = Pool()
@@ -228,6 +398,11 @@ class Order(Workflow, ModelSQL, ModelView):
         Period = pool.get('partak.service.period')
         party = Party(values['party'])
         line = Line(values['line'])
+        if values.get('kind') in MONEY_KINDS:
+            return cls._compute_money_amounts(values, party, line)
+        if not values.get('product'):
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_product_required'))
         product = Product(values['product'])
         template = product.template
         kind = values.get('kind') or 'service'
@@ -372,7 +547,8 @@ class Order(Workflow, ModelSQL, ModelView):
         for order in cls.browse(orders):
             values = {name: getattr(order, name) for name in PURCHASE}
             for name in ('party', 'line', 'product'):
-                values[name] = values[name].id
+                values[name] = values[name].id if values[name] else None
+            values['bill_invoices'] = [i.id for i in order.bill_invoices]
             values['channel'] = order.channel
             with company_context(order.company), without_check_access():
                 cls._compute_amounts(values)
@@ -540,19 +716,30 @@ class Order(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Date = pool.get('ir.date')
-        if (order.counter_move or not order.payable or not order.invoice
+        if order.counter_move or not order.payable:
+            return None
+        money = order.kind in MONEY_KINDS
+        if not money and (not order.invoice
                 or order.invoice.state != 'posted'):
             return None
         with without_check_access(), company_context(order.company):
             method = books.cash_method(order.company, kind)
             if not method:
                 return None
-            invoice = Invoice(order.invoice.id)
-            lines = invoice.pay_invoice(order.payable, method,
-                date or Date.today(), description=order.payment_reference)
-            cls.write_computed([order], {'counter_move': lines[0].move.id})
+            date = date or Date.today()
+            if money:
+                # No invoice of its own: the money received against the
+                # receivable, settled with the bills or the wallet's credit.
+                move = books.post_received(order.company, method,
+                    order.party, order.payable, date, origin=order,
+                    description=order.payment_reference)
+            else:
+                invoice = Invoice(order.invoice.id)
+                move = invoice.pay_invoice(order.payable, method, date,
+                    description=order.payment_reference)[0].move
+            cls.write_computed([order], {'counter_move': move.id})
         cls.reconcile_books([order])
-        return lines[0].move
+        return move
 
     @classmethod
     def book_imported(cls, orders):
@@ -699,6 +886,34 @@ class Order(Workflow, ModelSQL, ModelView):
         StaticIP.extend(self.line, self.quantity, product=self.product)
         return None
 
+    def _apply_topup(self):
+        "The money received goes to the panel credit (Dr 1.2 / Cr 2.3)."
+        WalletMove = Pool().get('partak.wallet.move')
+        WalletMove.credit(self.party, self.price, reason='topup',
+            order=self, payment=self.payment_reference,
+            note=gettext('partak_services.msg_wallet_note_topup',
+                order=self.rec_name))
+        return None
+
+    def _apply_bill(self):
+        """The bills are paid by reconcile_books (create_invoice calls it)
+        with the wallet's and the bank's lines; a bill paid meanwhile (the
+        counter, the accountant) refuses the payment, whose money then goes
+        to the wallet."""
+        Invoice = Pool().get('account.invoice')
+        due = 0
+        for invoice in Invoice.browse(self.bill_invoices):
+            if invoice.state != 'posted':
+                raise ValidationError(gettext(
+                        'partak_services.msg_order_bill_not_open',
+                        invoice=invoice.rec_name))
+            due += int(invoice.amount_to_pay)
+        if due != self.price:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_bill_changed',
+                    order=self.rec_name))
+        return None
+
     # Invoice -------------------------------------------------------------
 
     @classmethod
@@ -715,7 +930,8 @@ class Order(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         for order in orders:
-            if order.invoice or order.state != 'applied':
+            if (order.invoice or order.state != 'applied'
+                    or order.kind in MONEY_KINDS):
                 continue
             lines = []
             # A plan's revenue over its days (accounting.md §8); traffic
@@ -822,7 +1038,7 @@ class Order(Workflow, ModelSQL, ModelView):
         WalletMove = Pool().get('partak.wallet.move')
         moves = WalletMove.search([
                 ('order', '=', self.id),
-                ('reason', 'in', ['purchase', 'surplus']),
+                ('reason', 'in', ['purchase', 'surplus', 'topup']),
                 ])
         lines = [l for m in moves for l in m.receivable_lines()]
         if self.counter_move:
@@ -837,12 +1053,15 @@ class Order(Workflow, ModelSQL, ModelView):
         invoice's payments meanwhile.  Safe to call again."""
         with without_check_access():
             for order in cls.browse(orders):
-                if not order.invoice and not order.credit_note:
-                    continue
+                invoices = [i for i in [order.invoice, order.credit_note]
+                    + list(order.bill_invoices) if i]
                 with company_context(order.company):
-                    books.settle_receivable(
-                        [order.invoice, order.credit_note],
-                        order.receivable_lines())
+                    if invoices:
+                        books.settle_receivable(invoices,
+                            order.receivable_lines())
+                    elif order.kind == 'topup':
+                        # The wallet's credit with the money received.
+                        books.reconcile_lines(order.receivable_lines())
 
     @classmethod
     def set_vat(cls, invoice, vat):

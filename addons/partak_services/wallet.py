@@ -14,6 +14,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond import backend
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -32,6 +33,8 @@ WALLET_REASONS = [
     ('adjustment', "Adjustment"),
     ('opening', "Opening Balance"),
     ('cash', "Cash at the Counter"),
+    ('topup', "Top-up at the Bank"),
+    ('payout', "Paid Out to the Subscriber"),
     ]
 #: the credits staff give by hand (the Credit Wallet wizard)
 MANUAL_KINDS = [
@@ -137,8 +140,9 @@ class WalletMove(ModelSQL, ModelView):
         if self.reason == 'adjustment':
             return Configuration(1).get_multivalue(
                 'default_category_account_expense')
-        if self.reason == 'cash':
-            # Money staff took in person: it is in the till (1.1).
+        if self.reason in {'cash', 'payout'}:
+            # Money staff took in person is in the till (1.1); money paid
+            # back to the subscriber's bank account leaves it.
             with company_context() as company:
                 return books.account_by_code(company, books.CASH_CODE)
         if self.reason == 'opening':
@@ -251,6 +255,70 @@ class WalletMove(ModelSQL, ModelView):
         return cls.credit(party, amount, reason=kind, note=reason)
 
 
+    @classmethod
+    def payout(cls, party, amount, reference, note=None):
+        """Accounting: pays ``amount`` Rials of the wallet of ``party`` back
+        to the subscriber (a transfer to their bank account, reference
+        ``reference`` required): Dr 2.3 wallet / Cr 1.1 cash and bank, never
+        below zero (InsufficientWallet).  Returns the move."""
+        reference = (reference or '').strip()
+        if not reference:
+            raise ValidationError(gettext(
+                    'partak_services.msg_wallet_payout_reference'))
+        if isinstance(amount, bool) or not isinstance(amount, int) \
+                or amount <= 0:
+            raise ValidationError(gettext(
+                    'partak_services.msg_wallet_credit_amount'))
+        note = gettext('partak_services.msg_wallet_note_payout',
+            reference=reference) + (
+            ' — ' + note.strip() if note and note.strip() else '')
+        return cls.debit(party, amount, reason='payout', payment=reference,
+            note=note[:250])
+
+
+class PayoutStart(ModelView):
+    "Pay Out Wallet"
+    __name__ = 'partak.wallet.payout.start'
+    party = fields.Many2One('party.party', "Subscriber", readonly=True)
+    balance = fields.Integer("Balance (Rial)", readonly=True)
+    amount = fields.Integer("Amount (Rial)", required=True,
+        domain=[('amount', '>', 0), ('amount', '<=', Eval('balance', 0))])
+    reference = fields.Char("Transfer Reference", required=True,
+        help="The reference of the bank transfer to the subscriber's "
+        "account (e.g. the Paya or Satna tracking number).")
+    iban = fields.Char("Subscriber's IBAN (Sheba)",
+        help="The account the money was sent to, kept in the note.")
+    note = fields.Char("Note")
+
+
+class Payout(Wizard):
+    """Pay Out Wallet (بازپرداخت اعتبار پنل): accounting pays a
+    subscriber's panel credit back to their bank account."""
+    __name__ = 'partak.wallet.payout'
+    start = StateView('partak.wallet.payout.start',
+        'partak_services.wallet_payout_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Pay Out", 'payout', 'tryton-ok', default=True),
+            ])
+    payout = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'party': self.record.id,
+            'balance': self.record.wallet_balance,
+            }
+
+    def transition_payout(self):
+        WalletMove = Pool().get('partak.wallet.move')
+        note = ' '.join(filter(None, [
+                    ('IBAN ' + self.start.iban.strip())
+                    if self.start.iban and self.start.iban.strip() else None,
+                    self.start.note]))
+        WalletMove.payout(self.record, self.start.amount,
+            self.start.reference, note=note)
+        return 'end'
+
+
 class CreditStart(ModelView):
     "Credit Wallet"
     __name__ = 'partak.wallet.credit.start'
@@ -300,7 +368,7 @@ class Move(metaclass=PoolMeta):
 
     @classmethod
     def _get_origin(cls):
-        return super()._get_origin() + ['partak.wallet.move']
+        return super()._get_origin() + ['partak.wallet.move', 'partak.order']
 
 
 class Party(metaclass=PoolMeta):

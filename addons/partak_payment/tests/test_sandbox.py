@@ -546,6 +546,106 @@ class SandboxBankTestCase(unittest.TestCase):
             self.start(order_id)
         self.assertIn(facts['number'], refused.exception.message)
 
+    # -- a top-up and bills at the bank (docs/accounting.md 4 and 7) -------
+
+    def money_order(self, kind, amount=250_000, bills=2, wallet=0):
+        """A quoted top-up of `amount`, or the payment of `bills` posted
+        invoices of 200,000 each (taxed by the plan's 9 %: 218,000) with
+        `wallet` Rials of panel credit used first."""
+        party_id, line_id = self.subscriber()
+
+        def quote():
+            pool = Pool()
+            Order = pool.get('partak.order')
+            Party = pool.get('party.party')
+            Line = pool.get('partak.line')
+            Product = pool.get('product.product')
+            WalletMove = pool.get('partak.wallet.move')
+            party, line = Party(party_id), Line(line_id)
+            if kind == 'topup':
+                return Order.quote_topup(party, line, amount).id, []
+            if wallet:
+                WalletMove.manual_credit(party, wallet, 'جبران')
+            invoices = [Order.make_invoice(party, [Order.invoice_line_values(
+                                Product(self.product_id), 200_000)])
+                for _ in range(bills)]
+            order = Order.quote_bills(party, line, invoices)
+            return order.id, [i.id for i in invoices]
+        return self.transact(quote)
+
+    def invoice_states(self, invoice_ids):
+        return self.transact(lambda: [i.state for i in
+                Pool().get('account.invoice').browse(invoice_ids)])
+
+    def test_topup_at_bank(self):
+        "A top-up paid at the bank: the wallet credited once, no invoice"
+        order_id, _ = self.money_order('topup')
+        url, payment_id = self.start(order_id)
+        path, params = self.bank(url, 'success')
+        result = self.callback(payment_id, params)
+        self.assertEqual((result['state'], result['order_state'],
+                result['outcome'], result['amount']),
+            ('paid', 'applied', 'applied', 250_000))
+        again = self.callback(payment_id, params)
+        self.assertEqual(again['state'], 'paid')
+        facts = self.facts(order_id)
+        self.assertEqual((facts['invoices'], facts['periods'],
+                facts['wallet'], facts['wallet_moves']), (0, 0, 250_000, 1))
+        # Dr 1.3 / Cr 1.2 (the bank's) reconciled with Dr 1.2 / Cr 2.3
+        self.assertEqual(self.balances(self.order_party(order_id)), {
+                '1.2': 0, '1.3': 250_000, '2.3': -250_000})
+
+        def reconciled():
+            Order = Pool().get('partak.order')
+            lines = Order(order_id).receivable_lines()
+            return len(lines), all(l.reconciliation for l in lines)
+        self.assertEqual(self.transact(reconciled), (2, True))
+
+    def test_bills_at_bank(self):
+        "Two bills paid at once, the wallet first: both paid, 1.2 settled"
+        order_id, invoice_ids = self.money_order('bill', wallet=36_000)
+
+        def amounts():
+            order = Pool().get('partak.order')(order_id)
+            return order.price, order.wallet_used, order.payable
+        self.assertEqual(self.transact(amounts), (436_000, 36_000, 400_000))
+        url, payment_id = self.start(order_id)
+        path, params = self.bank(url, 'success')
+        result = self.callback(payment_id, params)
+        self.assertEqual((result['state'], result['order_state'],
+                result['outcome']), ('paid', 'applied', 'applied'))
+        self.assertEqual(self.invoice_states(invoice_ids), ['paid', 'paid'])
+        balances = self.balances(self.order_party(order_id))
+        self.assertEqual((balances['1.2'], balances['1.3'], balances['2.3']),
+            (0, 400_000, 0))
+        self.assertEqual(self.facts(order_id)['wallet'], 0)
+
+    def test_bill_paid_meanwhile(self):
+        "A bill paid at the counter while its payer was at the bank"
+        order_id, invoice_ids = self.money_order('bill', bills=1)
+        url, payment_id = self.start(order_id)
+        path, params = self.bank(url, 'success')
+
+        def counter():
+            pool = Pool()
+            Invoice = pool.get('account.invoice')
+            Date = pool.get('ir.date')
+            from trytond.modules.partak_services import books
+            invoice, = Invoice.browse(invoice_ids)
+            method = books.cash_method(invoice.company, books.COUNTER)
+            lines = invoice.pay_invoice(invoice.amount_to_pay, method,
+                Date.today())
+            books.settle_receivable([invoice], lines)
+        self.transact(counter)
+        result = self.callback(payment_id, params)
+        self.assertEqual((result['state'], result['order_state'],
+                result['outcome']), ('paid', 'cancelled', 'credited'))
+        self.assertEqual(self.invoice_states(invoice_ids), ['paid'])
+        # The bank's money is the subscriber's, on the wallet.
+        self.assertEqual(self.facts(order_id)['wallet'], 218_000)
+        balances = self.balances(self.order_party(order_id))
+        self.assertEqual((balances['1.2'], balances['2.3']), (0, -218_000))
+
     def test_failure(self):
         "Cancelled at the bank: the payment fails and nothing is applied"
         with self.count_settle() as settled:

@@ -198,6 +198,102 @@ class FinanceTestCase(tools.PortalRouteTestCase):
                 str(self.waiting).encode(), b'999999'))
 
 
+    def test_topup_pre_invoice(self):
+        "«افزایش اعتبار»: a pre-invoice of the amount, Persian digits read"
+        client = self.logged_in('1132455123')
+        token = self.csrf(client, '/portal/finance?tab=wallet')
+        for amount, error in [('۹٬۹۹۹', 'از 10,000 تا 500,000,000'),
+                ('بیست', 'با رقم')]:
+            page = client.post('/portal/finance/topup', data={
+                    'csrf_token': token, 'amount': amount})
+            self.assertEqual(page.status_code, 200)
+            self.assertIn(error, page.get_data(as_text=True))
+        response = client.post('/portal/finance/topup', data={
+                'csrf_token': token, 'amount': '۲۵۰٬۰۰۰'})
+        self.assertEqual(response.status_code, 302)
+        number = response.location.rsplit('/', 1)[1]
+        page = client.get('/portal/order/%s' % number).get_data(as_text=True)
+        self.assertIn('افزایش اعتبار پنل', page)
+        self.assertIn('data-field="payable">250,000', page)
+        self.assertNotIn('data-field="vat"', page)
+        with Transaction().start(DB_NAME, 0):
+            Order = Pool().get('partak.order')
+            order, = Order.search([('number', '=', number)])
+            self.assertEqual((order.kind, order.payable, order.party.name),
+                ('topup', 250_000, 'کمال نصیری'))
+
+    def test_pay_open_bills(self):
+        "The open bills with «پرداخت» for one or all, nobody else's"
+        from trytond.modules.partak_services.setup import run_in_transaction
+        from trytond.modules.partak_services.tools import to_utc
+
+        def postpaid_bills():
+            pool = Pool()
+            Template = pool.get('product.template')
+            Period = pool.get('partak.service.period')
+            Bill = pool.get('partak.bill')
+            Line = pool.get('partak.line')
+            Company = pool.get('company.company')
+            ModelData = pool.get('ir.model.data')
+            company, = Company.search([])
+            with set_company(company):
+                plan, = Template.search([('partak_kind', '=', 'plan')],
+                    limit=1)
+                template, = Template.create([{
+                            'name': 'Postpaid 2 Mbps',
+                            'type': 'service',
+                            'default_uom': ModelData.get_id(
+                                'product', 'uom_unit'),
+                            'list_price': Decimal(215_000),
+                            'account_category': plan.account_category.id,
+                            'partak_kind': 'plan', 'billing': 'postpaid',
+                            'duration_days': 30,
+                            'products': [('create', [{}])],
+                            }])
+                line, = Line.search([('phone', '=', '01132455123')])
+                Period.new_period(line, template.products[0],
+                    to_utc(datetime.datetime(2015, 3, 21)),
+                    end=to_utc(datetime.datetime(2015, 5, 22)),
+                    channel='admin')
+                bills = sorted(Bill.create_bills(), key=lambda b: b.start)
+                return [b.id for b in bills]
+        # (invoice sequences are locked first: restarted as needed)
+        bill_ids = run_in_transaction(DB_NAME, postpaid_bills, user=1)
+
+        client = self.logged_in('1132455123')
+        page = client.get('/portal/services?tab=bills').get_data(
+            as_text=True)
+        self.assertEqual(page.count('پرداخت‌نشده'), 2)
+        self.assertIn('پرداخت همه قبض‌ها', page)
+        token = self.csrf(client, '/portal/services?tab=bills')
+        # Nothing chosen, or a bill that is not open: refused, explained.
+        for data in [{}, {'bill': '999999'}]:
+            page = client.post('/portal/services/bills/pay',
+                data=dict(data, csrf_token=token))
+            self.assertEqual(page.status_code, 200)
+            self.assertIn('یک قبض پرداخت‌نشده را', page.get_data(
+                    as_text=True))
+        response = client.post('/portal/services/bills/pay', data={
+                'csrf_token': token, 'all': '1', 'use_wallet': '1'})
+        self.assertEqual(response.status_code, 302)
+        number = response.location.rsplit('/', 1)[1]
+        page = client.get('/portal/order/%s' % number).get_data(as_text=True)
+        self.assertIn('پرداخت قبض', page)
+        self.assertIn('data-field="payable">484,320', page)
+        # The other subscriber sees no bill and cannot pay these.
+        other = self.logged_in('32239700')
+        token = self.csrf(other, '/portal/services?tab=bills')
+        page = other.post('/portal/services/bills/pay', data={
+                'csrf_token': token, 'bill': str(bill_ids[0])})
+        self.assertEqual(page.status_code, 200)
+        with Transaction().start(DB_NAME, 0):
+            Order = Pool().get('partak.order')
+            order, = Order.search([('number', '=', number)])
+            self.assertEqual((order.kind, order.price, len(
+                        order.bill_invoices)), ('bill', 484_320, 2))
+            self.assertEqual(Order.search_count([('kind', '=', 'bill'),
+                        ('party.name', '=', 'Other Subscriber')]), 0)
+
     def test_renew_shows_the_price(self):
         "The renew page shows each plan's real price, not 0 Rial"
         client = self.logged_in('1132455123')

@@ -1337,5 +1337,164 @@ class ServicesTestCase(TestCase):
                 with self.assertRaises(Exception):
                     WalletMove.delete([move])
 
+    # Top-up, bills and payout (docs/accounting.md, entries 4, 5, 7) -------
+
+    def open_bills(self, party, line):
+        """Two posted postpaid bills of 1394 (Farvardin and Ordibehesht, 31
+        days each at 215,000 per 30 days): 222,166 + 19,994 VAT each."""
+        pool = Pool()
+        Period = pool.get('partak.service.period')
+        Bill = pool.get('partak.bill')
+        Period.new_period(line, self.product('festival'),
+            to_utc(datetime.datetime(2015, 3, 21)),
+            end=to_utc(datetime.datetime(2015, 5, 22)), channel='admin')
+        bills = sorted(Bill.create_bills(), key=lambda b: b.start)
+        self.assertEqual([int(b.invoice.total_amount) for b in bills],
+            [242_160, 242_160])
+        return bills
+
+    @with_transaction()
+    def test_wallet_topup_and_payout(self):
+        "A top-up is the subscriber's money (no invoice); a payout returns it"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        WalletMove = pool.get('partak.wallet.move')
+        Configuration = pool.get('partak.services.configuration')
+        Payout = pool.get('partak.wallet.payout', type='wizard')
+        with set_company(self.company()):
+            accountant = self.staff('accountant', 'group_partak_accounting')
+            support = self.staff('support', 'group_partak_support')
+            party, line = self.subscriber()
+            config = Configuration.get()
+            self.assertEqual((config.topup_minimum, config.topup_maximum),
+                (10_000, 500_000_000))
+            for amount in [9_999, 500_000_001, 0, -5, '250000', 2.5]:
+                with self.assertRaises(ValidationError):
+                    Order.quote_topup(party, line, amount)
+            order = Order.quote_topup(party, line, 250_000)
+            self.assertEqual((order.kind, order.product, order.price,
+                    order.vat, order.fee, order.wallet_used, order.payable),
+                ('topup', None, 250_000, 0, 0, 0, 250_000))
+            # A top-up at the counter: the wallet credited, the money in the
+            # till, no invoice (nothing sold), the receivable settled.
+            user, context = self.as_user(accountant)
+            with user, context:
+                Order.mark_paid([Order(order.id)])
+            order = Order(order.id)
+            self.assertEqual((order.state, order.invoice), ('applied', None))
+            credit, = WalletMove.search([('order', '=', order.id)])
+            self.assertEqual((credit.amount, credit.reason), (250_000, 'topup'))
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in order.counter_move.lines),
+                [('1.1', 250_000), ('1.2', -250_000)])
+            self.assertEqual(self.account_balance(party, '1.2'), 0)
+            self.assertTrue(all(l.reconciliation for l in
+                    order.receivable_lines()))
+            self.assertEqual(self.balance(party), 250_000)
+
+            # Paid out to the subscriber's bank account: Dr 2.3 / Cr 1.1.
+            active = {'active_model': 'party.party', 'active_id': party.id,
+                'active_ids': [party.id]}
+            user, context = self.as_user(support)
+            with user, context, Transaction().set_context(active):
+                with self.assertRaises(AccessError):
+                    Payout.create()
+            user, context = self.as_user(accountant)
+            with user, context, Transaction().set_context(active):
+                session, _, _ = Payout.create()
+                start = Payout.execute(session, {}, 'start')
+                self.assertEqual(
+                    start['view']['defaults']['balance'], 250_000)
+                with self.assertRaises(ValidationError):
+                    Payout.execute(session, {'start': {'amount': 100_000,
+                                'reference': '  '}}, 'payout')
+                Payout.execute(session, {'start': {'amount': 100_000,
+                            'reference': 'PAYA-140509-77',
+                            'iban': 'IR820540102680020817909002'}},
+                    'payout')
+            payout, = WalletMove.search([('reason', '=', 'payout')])
+            self.assertEqual((payout.amount, payout.payment,
+                    payout.create_uid), (-100_000, 'PAYA-140509-77',
+                    accountant))
+            self.assertIn('IR820540102680020817909002', payout.note)
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in payout.move.lines),
+                [('1.1', -100_000), ('2.3', 100_000)])
+            self.assertEqual(self.balance(party), 150_000)
+            with self.assertRaises(ValidationError):
+                WalletMove.payout(party, 150_001, 'PAYA-2')
+            self.assertEqual(self.balance(party), 150_000)
+
+    @with_transaction()
+    def test_bills_paid_with_wallet_first(self):
+        "Open bills paid together, the panel credit first; each becomes paid"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        OrderInvoice = pool.get('partak.order-account.invoice')
+        WalletMove = pool.get('partak.wallet.move')
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            other, other_line = self.subscriber('دیگری')
+            bills = self.open_bills(party, line)
+            invoices = [b.invoice for b in bills]
+            WalletMove.manual_credit(party, 100_000, 'جبران قطعی')
+            # Another subscriber's bill, or none, is refused.
+            with self.assertRaises(ValidationError):
+                Order.quote_bills(other, other_line, invoices)
+            with self.assertRaises(ValidationError):
+                Order.quote_bills(party, line, [])
+            order = Order.quote_bills(party, line, invoices)
+            self.assertEqual((order.kind, order.price, order.vat,
+                    order.wallet_used, order.payable),
+                ('bill', 484_320, 0, 100_000, 384_320))
+            # What the pre-invoice pays is frozen: not even root may add a
+            # bill to it once paid.
+            self.assertTrue(Order.settle(order, 384_320, 'BANK-9'))
+            order = Order(order.id)
+            self.assertEqual((order.state, order.invoice), ('applied', None))
+            with self.assertRaises(AccessError):
+                OrderInvoice.create([{'order': order.id,
+                            'invoice': invoices[0].id}])
+            # Settled by the bank's entry (partak_payment posts it); here
+            # the money of a counter payment closes the receivable.
+            self.assertEqual(self.balance(party), 0)
+            self.assertEqual(self.account_balance(party, '1.2'), 384_320)
+            self.assertEqual([i.state for i in order.bill_invoices],
+                ['posted', 'posted'])
+
+    @with_transaction()
+    def test_bills_paid_at_the_counter(self):
+        "A bill paid at the counter is paid; a paid bill is no longer open"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        Invoice = pool.get('account.invoice')
+        with set_company(self.company()):
+            party, line = self.subscriber()
+            first, second = self.open_bills(party, line)
+            order = Order.quote_bills(party, line, [first.invoice],
+                use_wallet=False)
+            self.assertEqual(order.payable, 242_160)
+            Order.mark_paid([order])
+            order = Order(order.id)
+            self.assertEqual(Invoice(first.invoice.id).state, 'paid')
+            self.assertEqual(Invoice(second.invoice.id).state, 'posted')
+            self.assertEqual(sorted((l.account.code, int(l.debit - l.credit))
+                    for l in order.counter_move.lines),
+                [('1.1', 242_160), ('1.2', -242_160)])
+            self.assertEqual(self.account_balance(party, '1.2'), 242_160)
+            with self.assertRaises(ValidationError):
+                Order.quote_bills(party, line, [first.invoice])
+            # A pre-invoice whose bill was paid meanwhile is refused when
+            # applied: settle credits the money to the wallet instead.
+            late = Order.quote_bills(party, line, [second.invoice],
+                use_wallet=False)
+            again = Order.quote_bills(party, line, [second.invoice],
+                use_wallet=False)
+            Order.mark_paid([again])
+            self.assertEqual(Invoice(second.invoice.id).state, 'paid')
+            with self.assertRaises(ValidationError):
+                Order(late.id)._apply_bill()
+            self.assertEqual(self.account_balance(party, '1.2'), 0)
+
 
 del TestCase
