@@ -19,6 +19,7 @@ from trytond.report import Report
 from trytond.transaction import Transaction
 
 from trytond.modules.partak_payment.payment import format_rials
+from trytond.modules.partak_services.tools import to_local
 
 from .exceptions import ReportExportError
 from .report import report_range
@@ -29,6 +30,7 @@ TEMPLATES = os.path.join(os.path.dirname(__file__), 'templates')
 def jalali_text(value):
     "1394/07/27 (a date), 1394/07/27 14:09 (a date-time, as stored)."
     if isinstance(value, datetime.datetime):
+        value = to_local(value)
         jdate = jdatetime.datetime.fromgregorian(datetime=value)
         return jdate.strftime('%Y/%m/%d %H:%M')
     jdate = jdatetime.date.fromgregorian(date=value)
@@ -98,12 +100,10 @@ class ReportExport(Report):
         else:
             action, = ActionReport.search([
                     ('report_name', '=', cls.__name__),
-                    ('model', '=', data.get('model')),
-                    ], limit=1) or [None]
-            if action is None:
-                raise ReportExportError(
-                    gettext('partak_report.msg_no_report'))
-        model = action.model or data.get('model')
+                    ], limit=1)
+        # one action of each format for all the reports, bound to each
+        # report model (report.xml): the model is the list's
+        model = data.get('model')
         if not model or not getattr(pool.get(model), '_columns', None):
             raise ReportExportError(gettext('partak_report.msg_no_report'))
         ids = list(map(int, ids or []))

@@ -546,3 +546,133 @@ class OpenInvoices(Wizard):
         action['pyson_domain'] = PYSONEncoder().encode(domain)
         action['name'] = gettext('partak_report.msg_invoices_of_rows')
         return action, {}
+
+
+class Payment(ReportMixin):
+    "Payments by gateway and day"
+    __name__ = 'partak.report.payment'
+    date = fields.Date("Date")
+    gateway = fields.Many2One('partak.payment.gateway', "Bank Gateway")
+    count = fields.Integer("Payments")
+    amount = fields.Numeric("Amount", digits=AMOUNT)
+    fee = fields.Numeric("Bank Fees", digits=AMOUNT)
+    settled_count = fields.Integer("Settled")
+    unsettled_amount = fields.Numeric("Not Yet Settled", digits=AMOUNT)
+    _columns = ['date', 'gateway', 'count', 'amount', 'fee',
+        'settled_count', 'unsettled_amount']
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        payment = pool.get('partak.payment').__table__()
+        settlement = pool.get('partak.payment.settlement').__table__()
+        move = pool.get('account.move').__table__()
+        line = pool.get('account.move.line').__table__()
+        from trytond.modules.partak_payment import accounting
+        company = Company(company_id()) if company_id() > 0 else None
+        clearing = accounting.clearing_account(company) if company else None
+        start, end = report_range()
+        fees = settlement.select(settlement.payment.as_('payment'),
+            Sum(settlement.fee).as_('fee'),
+            where=settlement.payment != Null,
+            group_by=[settlement.payment])
+        # the payment's debit on the clearing account 1.3, reconciled when
+        # the bank's settlement was posted
+        settled = line.select(line.move.as_('move'),
+            Max(Case((line.reconciliation != Null, 1), else_=0)
+                ).as_('settled'),
+            where=(line.account == (clearing.id if clearing else -1))
+            & (line.debit > 0),
+            group_by=[line.move])
+        query = payment.join(move, condition=payment.move == move.id
+            ).join(fees, 'LEFT', condition=fees.payment == payment.id
+            ).join(settled, 'LEFT', condition=settled.move == move.id)
+        is_settled = Coalesce(settled.settled, 0)
+        return query.select(
+            Min(payment.id).as_('id'),
+            move.date.as_('date'),
+            payment.gateway.as_('gateway'),
+            Count(payment.id).as_('count'),
+            Sum(payment.amount).as_('amount'),
+            Sum(Coalesce(fees.fee, 0)).as_('fee'),
+            Sum(is_settled).as_('settled_count'),
+            Sum(Case((is_settled == 0, payment.amount), else_=0)
+                ).as_('unsettled_amount'),
+            where=(payment.company == company_id())
+            & (move.state == 'posted')
+            & (move.date >= start) & (move.date <= end),
+            group_by=[move.date, payment.gateway])
+
+
+class Unmatched(ReportMixin):
+    "Settlement rows without a payment"
+    __name__ = 'partak.report.unmatched'
+    date = fields.Date("Date")
+    amount = fields.Numeric("Amount", digits=AMOUNT)
+    fee = fields.Numeric("Bank Fee", digits=AMOUNT)
+    terminal = fields.Char("Terminal")
+    reference = fields.Char("Reference")
+    card_mask = fields.Char("Card")
+    description = fields.Char("Description")
+    statement = fields.Many2One('account.statement', "Statement")
+    _columns = ['date', 'reference', 'amount', 'fee', 'terminal',
+        'card_mask', 'description', 'statement']
+
+    @classmethod
+    def table_query(cls):
+        settlement = Pool().get('partak.payment.settlement').__table__()
+        start, end = report_range()
+        return settlement.select(
+            settlement.id.as_('id'),
+            settlement.date.as_('date'),
+            settlement.amount.as_('amount'),
+            settlement.fee.as_('fee'),
+            settlement.terminal.as_('terminal'),
+            settlement.reference.as_('reference'),
+            settlement.card_mask.as_('card_mask'),
+            settlement.description.as_('description'),
+            settlement.statement.as_('statement'),
+            where=(settlement.company == company_id())
+            & (settlement.payment == Null)
+            & (settlement.date >= start) & (settlement.date <= end))
+
+
+ADJUSTMENT_REASONS = [
+    ('refund', "Refund"),
+    ('adjustment', "Discount or Goodwill"),
+    ('cash', "Cash at the Counter"),
+    ]
+
+
+class Adjustment(ReportMixin):
+    "Refunds, manual credits and discounts"
+    __name__ = 'partak.report.adjustment'
+    date = fields.DateTime("Date")
+    party = fields.Many2One('party.party', "Subscriber")
+    reason = fields.Selection(ADJUSTMENT_REASONS, "Kind")
+    amount = fields.Numeric("Amount", digits=AMOUNT)
+    note = fields.Char("Reason")
+    order = fields.Many2One('partak.order', "Order")
+    user = fields.Many2One('res.user', "Made By")
+    _columns = ['date', 'party', 'reason', 'amount', 'note', 'order', 'user']
+
+    @classmethod
+    def table_query(cls):
+        from trytond.modules.partak_services.tools import to_utc
+        pool = Pool()
+        wallet = pool.get('partak.wallet.move').__table__()
+        start, end = report_range()
+        start = to_utc(datetime.datetime.combine(start, datetime.time()))
+        end = to_utc(datetime.datetime.combine(end + DAY, datetime.time()))
+        return wallet.select(
+            wallet.id.as_('id'),
+            wallet.date.as_('date'),
+            wallet.party.as_('party'),
+            wallet.reason.as_('reason'),
+            wallet.amount.as_('amount'),
+            wallet.note.as_('note'),
+            wallet.order.as_('order'),
+            wallet.create_uid.as_('user'),
+            where=wallet.reason.in_([r for r, _ in ADJUSTMENT_REASONS])
+            & (wallet.date >= start) & (wallet.date < end))

@@ -40,6 +40,15 @@ class PartakReportTestCase(TestCase):
         activate_module(MODULE)
         cls.company_id = run_in_transaction(DB_NAME,
             services.ServicesTestCase.create_fixture)
+        run_in_transaction(DB_NAME, cls.load_persian)
+
+    @staticmethod
+    def load_persian():
+        "The fa labels, as the back office shows them to the accountant."
+        Lang = Pool().get('ir.lang')
+        fa, = Lang.search([('code', '=', 'fa')])
+        Lang.write([fa], {'translatable': True})
+        Lang.load_translations([fa])
 
     @classmethod
     def tearDownClass(cls):
@@ -136,6 +145,187 @@ class PartakReportTestCase(TestCase):
             with self.assertRaises(ReportChoiceError):
                 self.rows('partak.report.vat.month', span='month',
                     month='13')
+
+
+    @with_transaction()
+    def test_revenue(self):
+        "Revenue by family: invoiced, recognised (4.1), deferred (2.4)"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.move.line')
+        with set_company(self.company()):
+            self.business()
+            rows = self.rows('partak.report.revenue')
+            self.assertTrue(rows)
+            families = {r.family for r in rows}
+            self.assertIn('plan', families)
+            for period in {r.period for r in rows}:
+                mine = [r for r in rows if r.period == period]
+                invoices = Invoice.search([('type', '=', 'out'),
+                        ('move.period', '=', period.id)])
+                self.assertEqual(sum(r.invoiced for r in mine),
+                    sum(i.untaxed_amount for i in invoices))
+                lines = Line.search([('account.code', '=', '4.1'),
+                        ('move.state', '=', 'posted'),
+                        ('move.period', '=', period.id)])
+                self.assertEqual(sum(r.recognised for r in mine),
+                    sum(l.credit - l.debit for l in lines))
+                lines = Line.search([('account.code', '=', '2.4'),
+                        ('move.state', '=', 'posted'),
+                        ('move.date', '<=', period.end_date)])
+                self.assertEqual(sum(r.deferred for r in mine),
+                    sum(l.credit - l.debit for l in lines))
+            # a year plan is mostly still deferred at the end of its month
+            self.assertGreater(sum(r.deferred for r in rows
+                    if r.family == 'plan'), 0)
+
+    @with_transaction()
+    def test_wallet(self):
+        "Wallet liability: each party's wallet_balance, total = 2.3"
+        Party = Pool().get('party.party')
+        with set_company(self.company()):
+            party, other, _ = self.business()
+            rows = self.rows('partak.report.wallet')
+            self.assertEqual(sum(r.balance for r in rows),
+                self.account_balance('2.3'))
+            for row in rows:
+                self.assertEqual(row.balance,
+                    Party(row.party.id).wallet_balance)
+            self.assertIn(other, [r.party for r in rows])
+
+    @with_transaction()
+    def test_ageing(self):
+        "Ageing buckets by maturity date, with the highest dunning level"
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Procedure = pool.get('account.dunning.procedure')
+        Dunning = pool.get('account.dunning')
+        today = pool.get('ir.date').today()
+        with set_company(self.company()):
+            party, other, _ = self.business()
+            rows = self.rows('partak.report.ageing')
+            self.assertEqual(sum(r.total for r in rows),
+                -self.account_balance('1.2'))
+            lines = Line.search([('party', '=', party.id),
+                    ('account.code', '=', '1.2'),
+                    ('reconciliation', '=', None), ('debit', '>', 0)])
+            self.assertGreaterEqual(len(lines), 1)
+            first = lines[0]
+            amount = first.debit - first.credit
+            for days, bucket in [(0, 'current'), (1, 'days_30'),
+                    (30, 'days_30'), (31, 'days_60'), (60, 'days_60'),
+                    (61, 'days_90'), (90, 'days_90'), (91, 'older')]:
+                Line.write([first],
+                    {'maturity_date': today - datetime.timedelta(days=days)})
+                row, = [r for r in self.rows('partak.report.ageing')
+                    if r.party == party]
+                self.assertGreaterEqual(getattr(row, bucket), amount,
+                    msg=(days, bucket))
+                self.assertEqual(row.current + row.days_30 + row.days_60
+                    + row.days_90 + row.older, row.total)
+            procedure, = Procedure.create([{'name': 'یادآوری',
+                        'levels': [('create', [
+                                    {'sequence': 1, 'overdue': DAY * 10},
+                                    {'sequence': 2, 'overdue': DAY * 30}])]}])
+            low, high = procedure.levels
+            if len(lines) > 1:
+                Dunning.create([{'line': lines[1].id, 'level': low.id,
+                            'procedure': procedure.id,
+                            'company': self.company_id}])
+            Dunning.create([{'line': first.id, 'level': high.id,
+                        'procedure': procedure.id,
+                        'company': self.company_id}])
+            row, = [r for r in self.rows('partak.report.ageing')
+                if r.party == party]
+            self.assertEqual(row.dunning_level, high)
+
+    @with_transaction()
+    def test_adjustments_and_payments(self):
+        "Refunds, manual credits with who and why; payments and settlements"
+        pool = Pool()
+        Order = pool.get('partak.order')
+        with set_company(self.company()):
+            party, other, order = self.business()
+            Order.refund_to_wallet(order, 1_000_000, 'ناراضی از سرعت')
+            rows = self.rows('partak.report.adjustment')
+            self.assertEqual(sorted((r.reason, int(r.amount), r.note)
+                    for r in rows if r.party == other),
+                [('adjustment', 100_000, 'جبران قطعی'),
+                    ('cash', 20_000, 'نقد حضوری')])
+            refund, = [r for r in rows if r.reason == 'refund']
+            self.assertEqual((refund.party, refund.amount, refund.order),
+                (party, 1_000_000, order))
+            self.assertTrue(all(r.user for r in rows))
+            # No bank payment in this month's business: empty, no error
+            self.assertEqual(self.rows('partak.report.payment'), [])
+            self.assertEqual(self.rows('partak.report.unmatched'), [])
+
+    @with_transaction()
+    def test_export(self):
+        "XLSX: right to left, Persian headers, numbers; PDF"
+        from openpyxl import load_workbook
+        pool = Pool()
+        XLSX = pool.get('partak.report.xlsx', type='report')
+        PDF = pool.get('partak.report.pdf', type='report')
+        with set_company(self.company()):
+            self.business()
+            context = season_context()
+            context.update(company=self.company_id, language='fa')
+            with Transaction().set_context(context):
+                ext, data, _, name = XLSX.execute([],
+                    {'model': 'partak.report.vat.month'})
+                self.assertEqual(ext, 'xlsx')
+                sheet = load_workbook(io.BytesIO(data)).active
+                self.assertTrue(sheet.sheet_view.rightToLeft)
+                headers = [c.value for c in sheet[3]]
+                self.assertIn('مالیات بر ارزش افزوده دریافتی', headers)
+                column = headers.index('مالیات بر ارزش افزوده دریافتی')
+                values = [row[column].value for row in sheet.iter_rows(
+                        min_row=4, max_row=6)]
+                self.assertTrue(all(isinstance(v, int) for v in values))
+                self.assertEqual(sum(values), self.account_balance('2.2'))
+                for model in ['partak.report.vat.season',
+                        'partak.report.revenue', 'partak.report.wallet',
+                        'partak.report.ageing', 'partak.report.payment',
+                        'partak.report.unmatched',
+                        'partak.report.adjustment']:
+                    ext, data, _, _ = PDF.execute([], {'model': model})
+                    self.assertEqual((ext, data[:4]), ('pdf', b'%PDF'))
+                    ext, data, _, _ = XLSX.execute([], {'model': model})
+                    load_workbook(io.BytesIO(data))
+                # a wrong model is refused with a message
+                with self.assertRaises(Exception):
+                    XLSX.execute([], {'model': 'party.party'})
+
+    @with_transaction()
+    def test_access(self):
+        "Accounting reads and exports; support and agents are refused"
+        pool = Pool()
+        XLSX = pool.get('partak.report.xlsx', type='report')
+        models = ['partak.report.vat.season', 'partak.report.vat.month',
+            'partak.report.revenue', 'partak.report.wallet',
+            'partak.report.ageing', 'partak.report.payment',
+            'partak.report.unmatched', 'partak.report.adjustment']
+        with set_company(self.company()):
+            accountant = self.staff('accountant', 'group_partak_accounting')
+            support = self.staff('support', 'group_partak_support')
+            agent = self.staff('agent', 'group_partak_agent')
+            self.business()
+            user, context = self.as_user(accountant)
+            with user, context, Transaction().set_context(
+                    season_context()):
+                for model in models:
+                    pool.get(model).search([])
+                XLSX.execute([], {'model': 'partak.report.wallet'})
+            for staff in [support, agent]:
+                user, context = self.as_user(staff)
+                with user, context, Transaction().set_context(
+                        season_context()):
+                    for model in models:
+                        with self.assertRaises(AccessError):
+                            pool.get(model).search([])
+                        with self.assertRaises(AccessError):
+                            XLSX.execute([], {'model': model})
 
 
 del TestCase, Helpers
