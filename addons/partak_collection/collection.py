@@ -245,8 +245,10 @@ class Dunning(metaclass=PoolMeta):
             companies = Company.search([])
         processed = []
         for company in companies:
+            # generate_dunnings searches with the record rules on (even as
+            # root, who belongs to no company in a cron): the company's.
             with Transaction().set_context(company=company.id,
-                    partak_collection_date=date):
+                    _companies=[company.id], partak_collection_date=date):
                 cls.generate_dunnings(date=date)
                 with without_check_access():
                     drafts = cls.search([

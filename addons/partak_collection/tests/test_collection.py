@@ -269,6 +269,50 @@ class CollectionTestCase(TestCase):
                 Level.write([level], {'overdue': -DAY})
 
     @with_transaction()
+    def test_demo(self):
+        """The demo (run as root with no company, as the cron and the demo
+        script are): one subscriber in the collection list, one restored"""
+        pool = Pool()
+        Line = pool.get('partak.line')
+        City = pool.get('partak.city')
+        Centre = pool.get('partak.telecom_centre')
+        from trytond.modules.partak_collection.demo import PAID, LATE, _load
+        city, = City.create([{'name': 'ساری'}])
+        Centre.create([{'name': 'دانشگاه', 'city': city.id}])
+        invoices = _load('secret')
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(_load('secret'), [])
+        late, = Line.search([('phone', '=', LATE[1])])
+        paid, = Line.search([('phone', '=', PAID[1])])
+        self.assertEqual((late.status, paid.status),
+            ('collection', 'in_service'))
+        self.assertEqual(paid.history[0].status, 'in_service')
+        self.assertIn(invoices[1].number, paid.history[0].note)
+        self.assertIn(invoices[0].number, late.history[0].note)
+
+    def test_persian_labels(self):
+        "Every label and message has its Persian translation"
+        import os
+        import re
+        import polib
+        folder = os.path.dirname(os.path.dirname(__file__))
+        po = polib.pofile(os.path.join(folder, 'locale', 'fa.po'))
+        entries = {e.msgctxt: e for e in po}
+        with open(os.path.join(folder, 'message.xml')) as xml:
+            ids = re.findall(r'id="(msg_[a-z_]+)"', xml.read())
+        for id_ in ids:
+            self.assertIn('model:ir.message,text:%s' % id_, entries)
+        placeholders = re.compile(r'%\((\w+)\)s|\{(\w+)\}')
+        for entry in po:
+            self.assertTrue(entry.msgstr, entry.msgctxt)
+            self.assertEqual(sorted(placeholders.findall(entry.msgid)),
+                sorted(placeholders.findall(entry.msgstr)), entry.msgctxt)
+            if not entry.msgctxt.startswith('help:'):
+                text = placeholders.sub('', entry.msgstr)
+                self.assertFalse(re.search('[A-Za-z]{3,}',
+                        text.replace('RADIUS', '')), entry.msgctxt)
+
+    @with_transaction()
     def test_roles(self):
         "Support and agents read, only accounting and admin change"
         pool = Pool()
