@@ -278,3 +278,32 @@ def test_worker_killed_between_verify_and_apply(portal, browser,
             '#payments tbody tr') if number in r.text]
     assert [r.get_attribute('data-state') for r in rows] == ['paid']
     assert console_errors(driver) == []
+
+
+def test_wallet_topup_at_the_bank(portal, browser):
+    "«افزایش اعتبار»: the amount typed in Persian digits reaches the wallet"
+    driver = browser()
+    login(driver, portal.base_url, KAMAL)
+    driver.get(portal.base_url + '/portal/finance?tab=wallet')
+    before = int(re.sub(r'[^\d]', '', wait(driver).until(
+                EC.presence_of_element_located((By.ID, 'wallet-balance'))
+                ).text) or 0)
+    field = driver.find_element(By.ID, 'topup-amount')
+    field.send_keys('۵۰۰٬۰۰۰')
+    both_sizes(driver, '23-wallet-topup')
+    driver.find_element(By.CSS_SELECTOR,
+        '#topup button[type=submit]').click()
+    wait(driver).until(EC.presence_of_element_located(
+            (By.ID, 'pre-invoice')))
+    assert amount(driver, 'payable') == 500_000
+    assert 'افزایش اعتبار پنل' in text(driver)
+    assert not driver.find_elements(By.CSS_SELECTOR, '[data-field="vat"]')
+    assert pay(driver, 'success') == 'paid'
+    driver.get(portal.base_url + '/portal/finance?tab=wallet')
+    after = int(re.sub(r'[^\d]', '', wait(driver).until(
+                EC.presence_of_element_located((By.ID, 'wallet-balance'))
+                ).text))
+    assert after == before + 500_000
+    first = driver.find_element(By.CSS_SELECTOR, '#wallet-moves tbody tr')
+    assert 'افزایش اعتبار از طریق بانک' in first.text
+    assert console_errors(driver) == []
