@@ -165,7 +165,6 @@ class ReportMixin(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__ = set()
         cls._order = [('id', 'ASC')]
 
     @classmethod
@@ -378,8 +377,6 @@ class Revenue(ReportMixin):
         source = cls._source_query()
         invoiced = cls._invoiced_query()
         families = [f for f, _ in FAMILIES]
-        family_index = Case(*((source.family == f, i)
-                for i, f in enumerate(families)), else_=len(families))
         # a month's figures: what was invoiced and recognised in it, and
         # what is left deferred at its end (every line up to its last day)
         parts = Union(
@@ -402,7 +399,6 @@ class Revenue(ReportMixin):
             all_=True)
         index = Case(*((parts.family == f, i)
                 for i, f in enumerate(families)), else_=len(families))
-        del family_index
         return parts.select(
             (parts.period * 10 + index).as_('id'),
             parts.period.as_('period'),
