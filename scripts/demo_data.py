@@ -520,6 +520,10 @@ def load_network_and_payment(database):
         Transaction().commit()
     load_online_purchase(database)
     load_communication(database)
+    # A late postpaid payer dunned to the collection list, and one restored
+    # by paying (issue 13, partak_collection).
+    from trytond.modules.partak_collection.demo import load_collection_demo
+    load_collection_demo(database, password=DEMO_PASSWORD)
 
 
 @contextlib.contextmanager
@@ -551,15 +555,42 @@ def sandbox_bank_served():
         thread.join(10)
 
 
-def load_online_purchase(database):
-    """مریم احمدی pays her pre-invoice at the sandbox bank as the portal's
-    payer does (Payment.start, the payer's «پرداخت موفق», the bank's
-    return to Payment.handle_callback, which verifies over HTTP): the
-    payment is paid, the order applied, its invoice posted and paid with
-    the bank's money and her wallet's; her service then ends in two days."""
+def pay_at_sandbox(order, gateway, transaction):
+    """Pays ``order`` at the sandbox bank as the portal's payer does
+    (Payment.start, the payer's «پرداخت موفق», the bank's return to
+    Payment.handle_callback, which verifies over HTTP).  False when no
+    sandbox bank can be served (fake banks off, its address taken)."""
     import urllib.parse
 
     from trytond.modules.partak_payment.gateways import sandbox
+    from trytond.pool import Pool
+
+    pool = Pool()
+    Payment = pool.get('partak.payment')
+    Sandbox = pool.get('partak.payment.sandbox')
+    if not sandbox.fake_banks_enabled():
+        return False
+    with sandbox_bank_served() as served:
+        if not served:
+            return False
+        Payment.start(order, gateway, '/portal/payment/return/%(payment)s')
+        payment, = Payment.search([('order', '=', order.id)])
+        bank = Sandbox.find(payment.token)
+        bank.decide(True)
+        params = dict(urllib.parse.parse_qsl(
+                urllib.parse.urlsplit(bank.return_url()).query))
+        # The bank's route reads what is committed.
+        transaction.commit()
+        payment = Payment.handle_callback(payment.id, params)
+        assert payment.state == 'paid', (payment.state, payment.message)
+        return True
+
+
+def load_online_purchase(database):
+    """مریم احمدی pays her pre-invoice at the sandbox bank (pay_at_sandbox):
+    the payment is paid, the order applied, its invoice posted and paid
+    with the bank's money and her wallet's; her service then ends in two
+    days.  رضا کریمی tops up his panel credit by 500,000 Rials there."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
@@ -567,34 +598,16 @@ def load_online_purchase(database):
             as transaction:
         pool = Pool()
         Order = pool.get('partak.order')
-        Payment = pool.get('partak.payment')
         Gateway = pool.get('partak.payment.gateway')
-        Sandbox = pool.get('partak.payment.sandbox')
         Period = pool.get('partak.service.period')
+        Party = pool.get('party.party')
         orders = Order.search([('party.name', '=', 'مریم احمدی'),
                 ('state', '=', 'quoted')], limit=1)
         gateways = Gateway.search([('type', '=', 'sandbox')], limit=1)
         if not orders or not gateways:
             return
         order, = orders
-        paid = False
-        if sandbox.fake_banks_enabled():
-            with sandbox_bank_served() as served:
-                if served:
-                    Payment.start(order, gateways[0],
-                        '/portal/payment/return/%(payment)s')
-                    payment, = Payment.search([('order', '=', order.id)])
-                    bank = Sandbox.find(payment.token)
-                    bank.decide(True)
-                    params = dict(urllib.parse.parse_qsl(
-                            urllib.parse.urlsplit(bank.return_url()).query))
-                    # The bank's route reads what is committed.
-                    transaction.commit()
-                    payment = Payment.handle_callback(payment.id, params)
-                    assert payment.state == 'paid', (
-                        payment.state, payment.message)
-                    paid = True
-        if not paid:
+        if not pay_at_sandbox(order, gateways[0], transaction):
             # No bank to pay at: the order settled without one (its invoice
             # stays unpaid).
             print('no sandbox bank: the demo purchase settled without a bank')
@@ -604,6 +617,11 @@ def load_online_purchase(database):
         end = datetime.datetime.now() + datetime.timedelta(days=2, hours=3)
         Period.write([order.period], {
                 'start': end - datetime.timedelta(days=30), 'end': end})
+        transaction.commit()
+        reza, = Party.search([('name', '=', 'رضا کریمی')], limit=1)
+        topup = Order.quote_topup(reza, reza.lines[0], 500_000)
+        if not pay_at_sandbox(topup, gateways[0], transaction):
+            Order.settle(topup, topup.payable, 'DEMO-BANK-2')
         transaction.commit()
 
 
