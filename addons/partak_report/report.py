@@ -638,6 +638,7 @@ ADJUSTMENT_REASONS = [
     ('refund', "Refund"),
     ('adjustment', "Discount or Goodwill"),
     ('cash', "Cash at the Counter"),
+    ('payout', "Paid Out to the Subscriber"),
     ]
 
 
