@@ -123,7 +123,7 @@ def parse_roles_md():
     table = {}
     for row in ROLES_MD.read_text(encoding='utf-8').splitlines():
         cells = [c.strip() for c in row.strip().strip('|').split('|')]
-        if len(cells) < 5 or not re.match(r'[a-z_]+\.[a-z_.]+', cells[0]):
+        if len(cells) < 5 or not re.match(r'[a-z_]+\.[a-z_.-]+', cells[0]):
             continue
         perms = {}
         for role, cell in zip(ROLES, cells[1:5]):
@@ -133,7 +133,7 @@ def parse_roles_md():
             perms[role] = cell
         else:
             for model in (m.strip() for m in cells[0].split(',')):
-                if re.fullmatch(r'[a-z_.]+', model):
+                if re.fullmatch(r'[a-z_.-]+', model):
                     table[model] = perms
     return table
 
