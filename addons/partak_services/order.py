@@ -334,10 +334,6 @@ class Order(Workflow, ModelSQL, ModelView):
         Configuration = pool.get('partak.services.configuration')
         Invoice = pool.get('account.invoice')
         kind = values['kind']
-        if line.subscriber != party:
-            raise ValidationError(gettext(
-                    'partak_services.msg_order_line_party',
-                    line=line.rec_name, party=party.rec_name))
         if kind == 'topup':
             config = Configuration.get()
             amount = values.get('topup_amount')
@@ -376,6 +372,14 @@ class Order(Workflow, ModelSQL, ModelView):
         return values
 
     @staticmethod
+    def _check_line_party(line, party):
+        "An order is for one of the subscriber's own lines."
+        if line.subscriber != party:
+            raise ValidationError(gettext(
+                    'partak_services.msg_order_line_party',
+                    line=line.rec_name, party=party.rec_name))
+
+    @staticmethod
     def _bill_invoice_ids(value):
         "The invoice ids of a Many2Many value (ids or add/set actions)."
         ids = []
@@ -399,6 +403,7 @@ class Order(Workflow, ModelSQL, ModelView):
         party = Party(values['party'])
         line = Line(values['line'])
         if values.get('kind') in MONEY_KINDS:
+            cls._check_line_party(line, party)
             return cls._compute_money_amounts(values, party, line)
         if not values.get('product'):
             raise ValidationError(gettext(
@@ -411,10 +416,7 @@ class Order(Workflow, ModelSQL, ModelView):
         if kind not in KIND_PRODUCT:
             raise ValidationError(gettext('partak_services.msg_order_kind',
                     kind=kind))
-        if line.subscriber != party:
-            raise ValidationError(gettext(
-                    'partak_services.msg_order_line_party',
-                    line=line.rec_name, party=party.rec_name))
+        cls._check_line_party(line, party)
         if template.partak_kind != KIND_PRODUCT[kind] or not product.active:
             raise ValidationError(gettext(
                     'partak_services.msg_order_product_kind',
