@@ -147,6 +147,37 @@ class ServicesTestCase(TestCase):
                 self.product('traffic_1g_bonus').template.bonus_percent, 10)
 
     @with_transaction()
+    def test_today_is_the_isps_day(self):
+        "ir.date.today is the ISP's local day, with or without a company"
+        from zoneinfo import ZoneInfo
+
+        from trytond import config
+        Date = Pool().get('ir.date')
+        if not config.has_section('partak'):
+            config.add_section('partak')
+        saved = config.get('partak', 'timezone', default=None)
+        # Two zones 26 hours apart: at any UTC hour at least one of them
+        # is on another day than the server, so losing the rule fails here
+        try:
+            for zone in ['Pacific/Kiritimati', 'Etc/GMT+12']:
+                config.set('partak', 'timezone', zone)
+                expected = datetime.datetime.now(ZoneInfo(zone)).date()
+                with Transaction().set_context(company=None):
+                    self.assertEqual(Date.today(), expected, msg=zone)
+                company = self.company()
+                self.assertFalse(company.timezone)
+                with set_company(company):
+                    self.assertEqual(Date.today(), expected, msg=zone)
+            # A company's own time zone comes first
+            company.timezone = 'Etc/GMT-14'
+            company.save()
+            with set_company(company):
+                self.assertEqual(Date.today(), datetime.datetime.now(
+                        ZoneInfo('Etc/GMT-14')).date())
+        finally:
+            config.set('partak', 'timezone', saved or 'Asia/Tehran')
+
+    @with_transaction()
     def test_setup_accounting_en_chart(self):
         "Tryton's English chart works too (databases with English)"
         pool = Pool()
