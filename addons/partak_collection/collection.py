@@ -371,6 +371,22 @@ class Restriction(ModelSQL, ModelView):
         return ended
 
 
+class Line(metaclass=PoolMeta):
+    __name__ = 'partak.line'
+
+    @classmethod
+    def held_in_collection(cls, lines):
+        "The lines an open restriction (an unpaid bill's dunning) holds."
+        Restriction = Pool().get('partak.collection.restriction')
+        held = super().held_in_collection(lines)
+        with without_check_access():
+            held |= {r.line.id for r in Restriction.search([
+                        ('line', 'in', [l.id for l in lines]),
+                        ('lifted', '=', None),
+                        ])}
+        return held
+
+
 class Reconciliation(metaclass=PoolMeta):
     __name__ = 'account.move.reconciliation'
 

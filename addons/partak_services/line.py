@@ -169,6 +169,14 @@ class Line(metaclass=PoolMeta):
     # Collection ----------------------------------------------------------
 
     @classmethod
+    def held_in_collection(cls, lines):
+        """The ids of `lines` that something other than a lapsed service
+        keeps in the collection list, so a purchase does not give them
+        back to service.  Nothing here; partak_collection adds the lines
+        of an unpaid bill's dunning."""
+        return set()
+
+    @classmethod
     def collect_lapsed_lines(cls, date=None):
         """Cron: a line in service whose last service ended more than
         [partak] collection_grace_days days ago (default 3), with nothing

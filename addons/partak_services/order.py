@@ -804,9 +804,12 @@ class Order(Workflow, ModelSQL, ModelView):
                 cls.create_invoice([cls(order.id)])
 
     def _reopen_line(self):
-        "A line in the collection list is back in service after a purchase."
+        """A line in the collection list is back in service after a
+        purchase, unless an unpaid bill holds it there."""
         Line = Pool().get('partak.line')
-        if self.line.status == 'collection':
+        if (self.line.status == 'collection'
+                and self.line.id not in Line.held_in_collection(
+                    [self.line])):
             Line.set_status([self.line], 'in_service', note=gettext(
                     'partak_services.msg_line_reopened',
                     order=self.rec_name))

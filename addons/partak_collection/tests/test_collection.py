@@ -255,10 +255,22 @@ class CollectionTestCase(TestCase):
             self.assertEqual(Line(line.id).status, 'collection')
             restriction, = Restriction.search([('party', '=', party.id)])
             self.assertEqual(restriction.line, line)
+            # A plan bought for the dunned line does not pay its bill: the
+            # line stays in the collection list until the bill is paid
+            Order = pool.get('partak.order')
+            order = Order.quote(party, line, 'service',
+                self.product('standard_1m'))
+            self.assertTrue(Order.settle(order, order.payable, 'BANK-1'))
+            self.assertEqual(Line(line.id).status, 'collection')
             self.pay(invoice)
             self.assertEqual(Line(line.id).status, 'in_service')
             self.assertEqual(Line(other.id).status, 'collection')
             self.assertEqual(Line(other.id).history[0].note, 'بدون سرویس')
+            # The lapsed line is given back to service by a purchase
+            order = Order.quote(party, other, 'service',
+                self.product('standard_1m'))
+            self.assertTrue(Order.settle(order, order.payable, 'BANK-2'))
+            self.assertEqual(Line(other.id).status, 'in_service')
 
             # A level without what its action needs: a clear error
             level, = Level.search([('send_sms', '=', True)], limit=1)
