@@ -63,11 +63,14 @@ def _subscriber(name, phone, password):
 
 
 def _overdue_bill(party, line, product, date):
-    """A postpaid month of the festival plan, invoiced and posted on
-    `date` (its due date: the payment term is cash)."""
+    """A postpaid month of the festival plan, invoiced and posted today
+    and due on `date`.  (Tryton numbers a sequence's invoices in date order
+    and the demo's other invoices of the year are dated later than `date`:
+    the bill is dated today, its receivable line falls due on `date`.)"""
     pool = Pool()
     Order = pool.get('partak.order')
     Period = pool.get('partak.service.period')
+    MoveLine = pool.get('account.move.line')
     template = product.template
     # The service runs on (postpaid): only the bill is late.
     start = now() - 10 * DAY
@@ -76,12 +79,12 @@ def _overdue_bill(party, line, product, date):
     invoice = Order.make_invoice(party, [
             Order.invoice_line_values(product, amount,
                 description='%s - قبض ماه گذشته' % product.rec_name)],
-        post=False, date=date)
+        post=False)
     if not invoice:
         return None
     Order.set_vat(invoice, vat_amount(amount, template.partak_vat_rate))
-    # Dated in the past on purpose: no warning about its due date.
     Order.post_invoice(invoice, skip_warnings=True)
+    MoveLine.write(list(invoice.lines_to_pay), {'maturity_date': date})
     return invoice
 
 

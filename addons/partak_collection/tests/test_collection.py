@@ -291,6 +291,15 @@ class CollectionTestCase(TestCase):
         from trytond.modules.partak_collection.demo import PAID, LATE, _load
         city, = City.create([{'name': 'ساری'}])
         Centre.create([{'name': 'دانشگاه', 'city': city.id}])
+        # A purchase invoiced today is already in the year's sequence,
+        # which Tryton numbers in date order
+        Order = pool.get('partak.order')
+        with set_company(self.company()):
+            party, (line,) = self.subscriber('مریم احمدی')
+            order = Order.quote(party, line, 'service',
+                self.product('standard_1m'))
+            self.assertTrue(Order.settle(order, order.payable, 'BANK-1'))
+            self.assertEqual(Order(order.id).invoice.state, 'posted')
         invoices = _load('secret')
         self.assertEqual(len(invoices), 2)
         self.assertEqual(_load('secret'), [])
