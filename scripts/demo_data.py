@@ -524,6 +524,9 @@ def load_network_and_payment(database):
     # by paying (issue 13, partak_collection).
     from trytond.modules.partak_collection.demo import load_collection_demo
     load_collection_demo(database, password=DEMO_PASSWORD)
+    # After the bills dated in the past: Tryton numbers invoices in date
+    # order.
+    load_business_month(database)
 
 
 @contextlib.contextmanager
@@ -623,6 +626,104 @@ def load_online_purchase(database):
         if not pay_at_sandbox(topup, gateways[0], transaction):
             Order.settle(topup, topup.payable, 'DEMO-BANK-2')
         transaction.commit()
+
+
+BUSINESS = ('علی صادقی', '1132400005')
+
+
+def load_business_month(database):
+    """A month of business for the accountant's reports (issue 13), on
+    علی صادقی (1132400005): فیروزه bought at the sandbox bank 13 days ago,
+    changed to زمرد today with the manual's proration, 100,000 Rials of it
+    refunded to his wallet by staff; then the acquirer's settlement file
+    of the day's bank payments, imported and posted (a fee of 4,500 on the
+    change), and a second file with one row that matches no payment, left
+    for the accountant."""
+    from trytond.modules.partak_collection.demo import _subscriber
+    from trytond.modules.partak_payment.reconcile import (
+        parse_settlement, statement_journal)
+    from trytond.modules.partak_services.setup import (
+        create_demo_catalogue, run_in_transaction)
+    from trytond.modules.partak_services.tools import (
+        company_context, local_date, now)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    context = {'language': 'fa'}
+    with Transaction().start(database, 0, context=context) as transaction:
+        pool = Pool()
+        Company = pool.get('company.company')
+        Order = pool.get('partak.order')
+        Gateway = pool.get('partak.payment.gateway')
+        Period = pool.get('partak.service.period')
+        Line = pool.get('partak.line')
+        companies = Company.search([], limit=1)
+        gateways = Gateway.search([('type', '=', 'sandbox')], limit=1)
+        if (not companies or not gateways
+                or Line.search([('phone', '=', BUSINESS[1])], limit=1)):
+            return
+        company, = companies
+        with company_context(company):
+            catalogue = create_demo_catalogue(company)
+            party, line = _subscriber(*BUSINESS, DEMO_PASSWORD)
+            transaction.commit()
+            first = Order.quote(party, line, 'service',
+                catalogue['firouzeh'].products[0])
+            if not pay_at_sandbox(first, gateways[0], transaction):
+                print('no sandbox bank: no month of business in the demo')
+                return
+            first = Order(first.id)
+            # Bought 13 days ago: 352 of its 365 days are left (the
+            # manual's change of service).
+            end = now() + datetime.timedelta(days=352, hours=1)
+            Period.write([first.period], {
+                    'start': end - datetime.timedelta(days=365),
+                    'end': end})
+            transaction.commit()
+            change = Order.quote(party, line, 'change',
+                catalogue['zomorrod'].products[0])
+            pay_at_sandbox(change, gateways[0], transaction)
+            transaction.commit()
+            change_id, gateway_id = change.id, gateways[0].id
+
+    def refund():
+        Payment = Pool().get('partak.payment')
+        payment, = Payment.search([('order', '=', change_id)])
+        Payment.refund(payment, 100_000, 'جبران قطعی سه‌روزه سرویس')
+        return payment.id
+    charged = run_in_transaction(database, refund, context=context)
+
+    def settle():
+        "The day's bank payments, then one row of nobody's payment."
+        pool = Pool()
+        Company = pool.get('company.company')
+        Payment = pool.get('partak.payment')
+        Settlement = pool.get('partak.payment.settlement')
+        Statement = pool.get('account.statement')
+        company, = Company.search([], limit=1)
+        today = local_date(now()).isoformat()
+        paid = Payment.search([('state', '=', 'paid'),
+                ('gateway', '=', gateway_id)], order=[('id', 'ASC')])
+        rows = ['%s,%d,12345678,%s,603799******%04d,,%d' % (
+                today, p.amount, p.reference, p.id,
+                4500 if p.id == charged else 0) for p in paid]
+        header = 'تاریخ,مبلغ,پایانه,مرجع,کارت,شرح,کارمزد\n'
+        with company_context(company):
+            journal = statement_journal(company)
+            statement = Settlement.import_rows(journal, parse_settlement(
+                    (header + '\n'.join(rows)).encode('utf-8')),
+                'تسویه درگاه آزمایشی %s' % today)
+            Statement.validate_statement([statement])
+            Statement.post([statement])
+            Settlement.import_rows(journal, parse_settlement(
+                    (header + '%s,250000,12345678,DEMO-UNKNOWN-1,'
+                        '627412******0001,واریز ناشناس,0' % today
+                        ).encode('utf-8')),
+                'تسویه درگاه آزمایشی %s (۲)' % today)
+        return len(rows)
+    count = run_in_transaction(database, settle, context=context)
+    print('a month of business: 1132400005 changed فیروزه to زمرد, '
+        'refunded 100,000; settlement of %d bank payments posted' % count)
 
 
 def load_communication(database):
