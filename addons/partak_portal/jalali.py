@@ -4,12 +4,11 @@
 Tryton stores naive UTC date-times; dates (birth dates) have no zone."""
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from trytond import config
 
+from trytond.modules.partak_services.tools import local_zone
 from trytond.modules.partak_subscriber.validators import latin_digits
 
 UTC = datetime.timezone.utc
@@ -17,10 +16,6 @@ WEEKDAYS = ['شنبه', 'یکشنبه', 'دوشنبه', 'سه‌شنبه', 'چه
     'جمعه']
 MONTHS = ['فروردین', 'اردیبهشت', 'خرداد', 'تیر', 'مرداد', 'شهریور', 'مهر',
     'آبان', 'آذر', 'دی', 'بهمن', 'اسفند']
-
-
-def local_zone():
-    return ZoneInfo(config.get('partak', 'timezone', default='Asia/Tehran'))
 
 
 def to_local(value):

@@ -14,11 +14,11 @@ and total from the summed bytes; deducted from each session's own rounded
 figure (243.62 next to a download of 243.63)."""
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import without_check_access
+
+from trytond.modules.partak_services.tools import local_zone
 
 from .choices import MB
 from .line import change_internet_password
@@ -31,10 +31,6 @@ CENT = Decimal('0.01')
 def mb(bytes_):
     "Bytes as MB with 2 decimals, rounded half up: Decimal('23.27')."
     return (Decimal(int(bytes_ or 0)) / MB).quantize(CENT, ROUND_HALF_UP)
-
-
-def local_zone():
-    return ZoneInfo(config.get('partak', 'timezone', default='Asia/Tehran'))
 
 
 def to_utc(value):
