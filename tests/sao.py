@@ -2,6 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """Logging in to sao and calling trytond through it, for the browser
 tests of the back office."""
+import json
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
@@ -51,15 +53,34 @@ def sao_login(driver, portal, login, password, fragment=''):
         ) == login
 
 
-def rpc(driver, method, *params):
-    "Calls trytond as the user logged in to sao, through sao's own RPC."
+def rpc(driver, method, *params, context=None, plain=False):
+    """Calls trytond as the user logged in to sao, through sao's own RPC
+    (sao's session context, updated with context).  plain: the result
+    through JSON, so that sao's Decimals arrive as numbers and bytes as
+    {'base64': ...} (the driver gives a Decimal as {})."""
     result = driver.execute_async_script("""
         var done = arguments[arguments.length - 1];
-        Sao.rpc({method: arguments[0], params: arguments[1].concat([{}])},
+        var plain = arguments[3];
+        function bytes(key, value) {
+            if (value instanceof Uint8Array) {
+                var text = '';
+                for (var i = 0; i < value.length; i++) {
+                    text += String.fromCharCode(value[i]);
+                }
+                return {base64: btoa(text)};
+            }
+            return value;
+        }
+        Sao.rpc({method: arguments[0],
+                params: arguments[1].concat([arguments[2]])},
             Sao.Session.current_session, true, false).then(
-            function (result) { done({result: result}); },
+            function (result) {
+                done({result: plain ? JSON.stringify(result, bytes)
+                    : result}); },
             function (error) { done({error: JSON.stringify(error)}); });
-        """, method, list(params))
+        """, method, list(params), context or {}, plain)
     if 'error' in result:
         raise AssertionError('%s: %s' % (method, result['error']))
+    if plain:
+        return json.loads(result['result'])
     return result['result']

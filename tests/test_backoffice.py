@@ -640,3 +640,110 @@ def test_accountant_reads_a_subscribers_books(portal, browser):
     assert [rials(v) for v in values] == [str(balance)] * 2, values
     assert errors == []
     assert page_errors(driver) == []
+
+
+def test_accountant_reports_of_the_demo(portal, browser):
+    """The accountant's reports of this season on the demo's month of
+    business (scripts/demo_data.py): the day's bank payments all settled
+    with the fee of the file, the settlement row that matched nothing,
+    حسین رحیمی's unpaid bill in the ageing with his dunning level, the
+    wallets as the deposit, the staff refund with its reason; each list
+    shown in sao, and the payments exported to a right-to-left XLSX."""
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    driver = browser()
+    sao_login(driver, portal, 'accountant', ROLES['accountant'])
+    errors = []
+
+    def number(value):
+        "An amount as trytond's JSON sends it (Decimal as a dict)."
+        return int(float(value or 0))
+
+    def read(model, fields):
+        return rpc(driver, 'model.%s.search_read' % model, [], 0, None,
+            None, fields, plain=True)
+
+    # Payments by gateway and day: what the bank verified is what the
+    # settlement file paid, every payment settled, the file's fee.
+    paid = rpc(driver, 'model.partak.payment.search_read',
+        [['state', '=', 'paid']], 0, None, None, ['amount', 'gateway'],
+        plain=True)
+    rows = read('partak.report.payment', ['count', 'amount', 'fee',
+            'settled_count', 'unsettled_amount', 'gateway'])
+    assert sum(r['count'] for r in rows) == len(paid) > 0, rows
+    assert sum(number(r['amount']) for r in rows) == sum(
+        p['amount'] for p in paid)
+    assert sum(r['settled_count'] for r in rows) == len(paid)
+    assert sum(number(r['unsettled_amount']) for r in rows) == 0
+    assert sum(number(r['fee']) for r in rows) == 4500
+    unmatched = read('partak.report.unmatched', ['reference', 'amount'])
+    assert [(u['reference'], number(u['amount'])) for u in unmatched] == [
+        ('DEMO-UNKNOWN-1', 250_000)], unmatched
+
+    # Ageing: the late payer's bill, overdue, at the collection level.
+    late, = rpc(driver, 'model.party.party.search_read',
+        [['name', '=', 'حسین رحیمی']], 0, None, None, ['id'])
+    bill, = rpc(driver, 'model.account.invoice.search_read',
+        [['party', '=', late['id']], ['state', '=', 'posted']], 0, None,
+        None, ['total_amount'], plain=True)
+    ageing = read('partak.report.ageing', ['party', 'current', 'days_30',
+            'total', 'dunning_level.name'])
+    row, = [a for a in ageing if a['party'] == late['id']]
+    assert number(row['total']) == number(row['days_30']) == number(
+        bill['total_amount']) > 0, (row, bill)
+    assert 'جمع آوری' in row['dunning_level.']['name'], row
+
+    # Wallets: each subscriber's balance; the refund's 100,000 among them.
+    wallets = read('partak.report.wallet', ['party', 'balance'])
+    parties = rpc(driver, 'model.party.party.read',
+        [w['party'] for w in wallets], ['name', 'wallet_balance'],
+        plain=True)
+    assert sorted(number(w['balance']) for w in wallets) == sorted(
+        number(p['wallet_balance']) for p in parties), (wallets, parties)
+    adjustments = read('partak.report.adjustment', ['reason', 'amount',
+            'note', 'user'])
+    assert [(number(a['amount']), a['note']) for a in adjustments
+        if a['reason'] == 'refund'] == [
+        (100_000, 'جبران قطعی سه‌روزه سرویس')], adjustments
+    accountant, = rpc(driver, 'model.res.user.search',
+        [['login', '=', 'accountant']], 0, None, None)
+    assert [a['user'] for a in adjustments if a['reason'] == 'refund'] == [
+        accountant], adjustments
+
+    # In sao: each list with its rows, in Persian digits.
+    for model, count in [('partak.report.payment', len(rows)),
+            ('partak.report.unmatched', 1),
+            ('partak.report.ageing', len(ageing)),
+            ('partak.report.wallet', len(wallets)),
+            ('partak.report.adjustment', len(adjustments))]:
+        tab = open_link(driver, portal, model_link(model, []), errors)
+        assert (tab['model'], tab['records']) == (model, count), tab
+        shown = shown_rows(driver)
+        assert len(shown) == count and any(
+            c != c.translate(DIGITS) for r in shown for c in r), shown
+        name = 'backoffice_accountant_%s' % model.replace('.', '_')
+        screenshot(driver, name + '-desktop', DESKTOP)
+        driver.execute_script("jQuery('#menu').addClass('hidden');"
+            "jQuery('#tabs').removeClass('hidden-xs');")
+        screenshot(driver, name + '-phone', PHONE)
+        driver.execute_script("jQuery('#menu').removeClass('hidden');")
+
+    # The XLSX of the payments: right to left, Persian headers, numbers.
+    extension, content, _, title = rpc(driver,
+        'report.partak.report.xlsx.execute', [], {
+            'model': 'partak.report.payment'}, plain=True)
+    assert extension == 'xlsx'
+    data = base64.b64decode(content['base64'])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.sheet_view.rightToLeft is True
+    headers = [c.value for c in sheet[3]]
+    assert 'تاریخ' in headers, headers
+    amounts = [sheet.cell(row=4 + i, column=headers.index('مبلغ') + 1).value
+        for i in range(len(rows))]
+    assert sorted(amounts) == sorted(number(r['amount']) for r in rows)
+    assert all(isinstance(a, int) for a in amounts), amounts
+    assert errors == []
+    assert page_errors(driver) == []
