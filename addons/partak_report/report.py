@@ -125,6 +125,7 @@ def amount(value):
 class ReportContext(ModelView):
     "The period of a financial report"
     __name__ = 'partak.report.context'
+    __string__ = "The period of a financial report"
     company = fields.Many2One('company.company', "Company", required=True)
     span = fields.Selection(SPANS, "Span", required=True)
     jalali_year = fields.Integer("Year", required=True)
@@ -185,6 +186,7 @@ def posted_lines():
 class VATMonth(ReportMixin):
     "VAT by Jalali month"
     __name__ = 'partak.report.vat.month'
+    __string__ = "VAT by Jalali month"
     period = fields.Many2One('account.period', "Period")
     jalali_year = fields.Integer("Year")
     season = fields.Selection(SEASONS, "Season")
@@ -254,6 +256,7 @@ class VATMonth(ReportMixin):
 class VATSeason(ReportMixin):
     "VAT by Jalali season"
     __name__ = 'partak.report.vat.season'
+    __string__ = "VAT by Jalali season"
     jalali_year = fields.Integer("Year")
     season = fields.Selection(SEASONS, "Season")
     collected = fields.Numeric("VAT Collected", digits=AMOUNT)
@@ -287,6 +290,7 @@ class VATSeason(ReportMixin):
 class Revenue(ReportMixin):
     "Revenue by plan family and Jalali month"
     __name__ = 'partak.report.revenue'
+    __string__ = "Revenue by plan family and Jalali month"
     period = fields.Many2One('account.period', "Period")
     family = fields.Selection(FAMILIES, "Family")
     invoiced = fields.Numeric("Invoiced", digits=AMOUNT)
@@ -424,6 +428,7 @@ class Revenue(ReportMixin):
 class Wallet(ReportMixin):
     "Wallet liability per subscriber"
     __name__ = 'partak.report.wallet'
+    __string__ = "Wallet liability per subscriber"
     party = fields.Many2One('party.party', "Subscriber")
     balance = fields.Numeric("Wallet Balance", digits=AMOUNT)
     _columns = ['party', 'balance']
@@ -448,6 +453,7 @@ class Wallet(ReportMixin):
 class Ageing(ReportMixin):
     "Receivables ageing per subscriber"
     __name__ = 'partak.report.ageing'
+    __string__ = "Receivables ageing per subscriber"
     party = fields.Many2One('party.party', "Subscriber")
     current = fields.Numeric("Not Due", digits=AMOUNT)
     days_30 = fields.Numeric("1–30 Days", digits=AMOUNT)
@@ -547,6 +553,7 @@ class OpenInvoices(Wizard):
 class Payment(ReportMixin):
     "Payments by gateway and day"
     __name__ = 'partak.report.payment'
+    __string__ = "Payments by gateway and day"
     date = fields.Date("Date")
     gateway = fields.Many2One('partak.payment.gateway', "Bank Gateway")
     count = fields.Integer("Payments")
@@ -604,6 +611,7 @@ class Payment(ReportMixin):
 class Unmatched(ReportMixin):
     "Settlement rows without a payment"
     __name__ = 'partak.report.unmatched'
+    __string__ = "Settlement rows without a payment"
     date = fields.Date("Date")
     amount = fields.Numeric("Amount", digits=AMOUNT)
     fee = fields.Numeric("Bank Fee", digits=AMOUNT)
@@ -645,6 +653,7 @@ ADJUSTMENT_REASONS = [
 class Adjustment(ReportMixin):
     "Refunds, manual credits and discounts"
     __name__ = 'partak.report.adjustment'
+    __string__ = "Refunds, manual credits and discounts"
     date = fields.DateTime("Date")
     party = fields.Many2One('party.party', "Subscriber")
     reason = fields.Selection(ADJUSTMENT_REASONS, "Kind")

@@ -275,7 +275,10 @@ class PartakReportTestCase(TestCase):
                 ext, data, _, name = XLSX.execute([],
                     {'model': 'partak.report.vat.month'})
                 self.assertEqual(ext, 'xlsx')
+                # The report's Persian name: the file's and the sheet's
+                self.assertEqual(name, 'مالیات بر ارزش افزوده ماهانه')
                 sheet = load_workbook(io.BytesIO(data)).active
+                self.assertEqual(sheet['A1'].value, name)
                 self.assertTrue(sheet.sheet_view.rightToLeft)
                 headers = [c.value for c in sheet[3]]
                 self.assertIn('مالیات بر ارزش افزوده دریافتی', headers)
