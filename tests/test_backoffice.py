@@ -370,7 +370,8 @@ class Sweep:
         # open (index.html); the viewport was a desktop's when it opened.
         self.driver.execute_script("jQuery('#menu').addClass('hidden');"
             "jQuery('#tabs').removeClass('hidden-xs');")
-        screenshot(self.driver, name + '-phone', PHONE)
+        screenshot(self.driver, name + '-phone', PHONE, full=False,
+            mobile=False)
         self.driver.execute_script("jQuery('#menu').removeClass('hidden');")
         self.shots.append(name)
 
@@ -728,7 +729,7 @@ def test_accountant_reports_of_the_demo(portal, browser):
         screenshot(driver, name + '-desktop', DESKTOP)
         driver.execute_script("jQuery('#menu').addClass('hidden');"
             "jQuery('#tabs').removeClass('hidden-xs');")
-        screenshot(driver, name + '-phone', PHONE)
+        screenshot(driver, name + '-phone', PHONE, full=False, mobile=False)
         driver.execute_script("jQuery('#menu').removeClass('hidden');")
 
     # The XLSX of the payments: right to left, Persian headers, numbers.

@@ -119,20 +119,28 @@ def console_errors(driver):
             entry['message'])]
 
 
-def screenshot(driver, name, size):
+def screenshot(driver, name, size, full=True, mobile=None):
     """A full-page PNG at the given CSS viewport width (a phone width is
     emulated as a mobile device so that the viewport meta tag applies):
-    the viewport is made as tall as the page, then captured."""
+    the viewport is made as tall as the page, then captured.
+
+    For sao, full=False, mobile=False: sao sizes itself to the window, and
+    as a mobile device Chromium widens the layout to sao's off-screen parts
+    (10,000 px) and captures a blank corner of it; its phone layout
+    follows the width alone."""
     SHOTS.mkdir(exist_ok=True)
     gitignore = SHOTS / '.gitignore'
     if not gitignore.exists():
         gitignore.write_text('*.png\n*.html\n')
     width, height = size
+    full_page = full
+    if mobile is None:
+        mobile = width < 600
 
     def emulate(height):
         driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', {
                 'width': width, 'height': height, 'deviceScaleFactor': 1,
-                'mobile': width < 600})
+                'mobile': mobile})
         driver.execute_async_script(
             'var done = arguments[arguments.length - 1];'
             'window.scrollTo(0, 0);'
@@ -144,7 +152,7 @@ def screenshot(driver, name, size):
         full = driver.execute_script('return Math.max('
             'document.documentElement.scrollHeight,'
             'document.body ? document.body.scrollHeight : 0)')
-        if full > height:
+        if full > height and full_page:
             emulate(full)
         shot = driver.execute_cdp_cmd('Page.captureScreenshot',
             {'format': 'png'})
