@@ -176,8 +176,6 @@ class Dunning(metaclass=PoolMeta):
         pool = Pool()
         Step = pool.get('partak.collection.step')
         Template = pool.get('partak.notify.template')
-        Line = pool.get('partak.line')
-        Restriction = pool.get('partak.collection.restriction')
         level = self.level
         party = self.line.party
         values = self._placeholders()
@@ -187,19 +185,52 @@ class Dunning(metaclass=PoolMeta):
             step.sms = Template.send(level.sms_template.code, party,
                 'dunning,%d,%d' % (self.id, level.id), **values)
         if level.collection:
-            lines = [l for l in party.lines if l.status == 'in_service']
-            if lines:
-                Line.set_status(lines, 'collection', note=gettext(
-                        'partak_collection.msg_line_collection_note',
-                        dunning=self.invoice.number if self.invoice
-                        else self.line.rec_name,
-                        days=values['days']))
-                Restriction.save([Restriction(line=l, party=party,
-                            dunning=self, date=step.date) for l in lines])
+            lines = self._restrict(values['days'], step.date)
             step.lines = ', '.join(l.phone for l in lines) or None
         if level.notify_staff and level.staff_group:
             step.notified = self._notify_staff(level.staff_group, values)
         return step
+
+    def _restrict(self, days, date):
+        """The subscriber's lines in service to the collection list, each
+        with its restriction; returns them."""
+        pool = Pool()
+        Line = pool.get('partak.line')
+        Restriction = pool.get('partak.collection.restriction')
+        party = self.line.party
+        lines = [l for l in party.lines if l.status == 'in_service']
+        if lines:
+            Line.set_status(lines, 'collection', note=gettext(
+                    'partak_collection.msg_line_collection_note',
+                    dunning=self.invoice.number if self.invoice
+                    else self.line.rec_name,
+                    days=days))
+            Restriction.save([Restriction(line=l, party=party,
+                        dunning=self, date=date) for l in lines])
+        return lines
+
+    @classmethod
+    def restrict_again(cls, line_ids):
+        """After a reconciliation of the bills' lines `line_ids` is
+        cancelled: their dunnings are running again, and those that had
+        passed a collection level put the lines back in the collection
+        list (the level's step is not taken twice)."""
+        with without_check_access():
+            dunnings = cls.search([
+                    ('line', 'in', list(line_ids)),
+                    ('line.reconciliation', '=', None),
+                    ('blocked', '=', False),
+                    ('state', '!=', 'draft'),
+                    ])
+            date = now()
+            restricted = []
+            for dunning in dunnings:
+                passed = [l for l in dunning.procedure.levels
+                    if l.collection and l.sequence <= dunning.level.sequence]
+                if passed and dunning.party:
+                    restricted.extend(dunning._restrict(
+                            dunning.days_overdue or 0, date))
+        return restricted
 
     def _notify_staff(self, group, values):
         "A notification (the bell of the back office) to each staff user."
@@ -403,6 +434,19 @@ class Reconciliation(metaclass=PoolMeta):
             parties = {l.party for r in reconciliations for l in r.lines
                 if l.party and l.account.type and l.account.type.receivable}
             Restriction.lift(parties)
+
+    @classmethod
+    def on_delete(cls, reconciliations):
+        # A payment cancelled (the reconciliation deleted): once it is
+        # gone, the dunnings of its bills run again and their lines go
+        # back to the collection list.
+        callbacks = super().on_delete(reconciliations)
+        line_ids = {l.id for r in reconciliations for l in r.lines
+            if l.party and l.account.type and l.account.type.receivable}
+        if line_ids:
+            Dunning = Pool().get('account.dunning')
+            callbacks.append(lambda: Dunning.restrict_again(line_ids))
+        return callbacks
 
 
 class Cron(metaclass=PoolMeta):

@@ -237,6 +237,27 @@ class CollectionTestCase(TestCase):
             self.assertEqual(self.ladder(due, 32), [])
             self.assertEqual(len(self.messages(party)), 2)
 
+            # The payment cancelled (the accountant unreconciles it): the
+            # dunning runs again and the line is back in the collection
+            # list, with no new SMS; paid again, back in service
+            MoveLine = pool.get('account.move.line')
+            Reconciliation = pool.get('account.move.reconciliation')
+            Invoice = pool.get('account.invoice')
+            lines = list(Invoice(invoice.id).lines_to_pay)
+            Reconciliation.delete([lines[0].reconciliation])
+            self.assertEqual(Line(line.id).status, 'collection')
+            again, = Restriction.search([('party', '=', party.id),
+                    ('lifted', '=', None)])
+            self.assertEqual(again.dunning, dunning)
+            self.assertEqual(self.ladder(due, 33), [])
+            self.assertEqual(len(self.messages(party)), 2)
+            MoveLine.reconcile([lines[0]] + [l for l in MoveLine.search([
+                        ('party', '=', party.id),
+                        ('account', '=', lines[0].account.id),
+                        ('reconciliation', '=', None),
+                        ('credit', '>', 0)])])
+            self.assertEqual(Line(line.id).status, 'in_service')
+
     @with_transaction()
     def test_collection_for_another_reason(self):
         "A line in the collection list for another reason is left there"
