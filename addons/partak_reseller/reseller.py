@@ -130,6 +130,17 @@ class Rule(metaclass=PoolMeta):
         return reseller
 
     @classmethod
+    def get(cls, model_name, mode='read'):
+        """Drops the global rule groups that a test satisfies always (a
+        domain ``[]``): the reseller's rules of a user without reseller, so
+        that Tryton checks nothing more for that user than before."""
+        clause, clause_global = super().get(model_name, mode=mode)
+        for rule_group, domain in list(clause_global.items()):
+            if any(d == [] for d in domain[1:]):
+                del clause_global[rule_group]
+        return clause, clause_global
+
+    @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
         context['reseller'] = cls._get_reseller()

@@ -359,6 +359,41 @@ class ResellerTestCase(TestCase):
             self.assertEqual(set(Party.search([])), {parties['r2']})
 
     @with_transaction()
+    def test_no_reseller_no_rule(self):
+        """Users without reseller and administrators get no rule of this
+        module; an agent of a reseller registers a line (with its history)"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Party = pool.get('party.party')
+        Line = pool.get('partak.line')
+        resellers, users, parties = self.fixture()
+        support = self.create_user('support', group='support')
+        admin = self.create_user('r1_admin', resellers['r1'], group='admin')
+        for user in [support, admin]:
+            with self.subTest(user=user.login), self.as_user(user):
+                for model in ['party.party', 'partak.line', 'partak.sms']:
+                    self.assertFalse(Rule.domain_get(model))
+                self.assertTrue(
+                    set(parties.values()) <= set(Party.search([])))
+        own = parties['r1a']
+        centre = own.lines[0].centre
+        with self.as_user(users['r1a']):
+            line, = Line.create([{
+                        'phone': '01132400001',
+                        'subscriber': own.id,
+                        'city': centre.city.id,
+                        'centre': centre.id,
+                        }])
+            self.assertEqual(len(Line(line.id).history), 1)
+            with self.assertRaises(AccessError):
+                Line.create([{
+                            'phone': '01132400002',
+                            'subscriber': parties['r2'].id,
+                            'city': centre.city.id,
+                            'centre': centre.id,
+                            }])
+
+    @with_transaction()
     def test_support_of_reseller_confined(self):
         "A support user of a reseller is confined to its branch too"
         Party = Pool().get('party.party')
