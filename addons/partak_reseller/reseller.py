@@ -27,6 +27,7 @@ class Reseller(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     childs = fields.One2Many('partak.reseller', 'parent', "Children",
         help="The resellers below this one.")
     users = fields.One2Many('res.user', 'reseller', "Users",
+        add_remove=[],
         help="The back-office users who work for this reseller: they see "
         "only the subscribers of this reseller and of those below it.")
 

@@ -441,6 +441,21 @@ class ResellerTestCase(TestCase):
                     reseller='R1', parent='R1a')
                 self.assertRegex(text, PERSIAN)
 
+        # The refusal names the rule in Persian; the subscriber's form of a
+        # reseller's agent shows the field
+        resellers, users, parties = self.fixture()
+        with self.as_user(users['r1a']), \
+                Transaction().set_context(language='fa'):
+            with self.assertRaises(AccessError) as cm:
+                Party.read([parties['r2'].id], ['name'])
+            self.assertIn(
+                'مشترکین نماینده فروشِ کاربر و نمایندگان زیرمجموعه آن',
+                cm.exception.message)
+            view = Party.fields_view_get(view_type='form')
+            self.assertIn('reseller', view['fields'])
+            self.assertEqual(
+                view['fields']['reseller']['string'], 'نماینده فروش')
+
     def test_po_complete(self):
         "Every entry of fa.po is translated, with the same placeholders"
         import polib
