@@ -26,7 +26,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -103,8 +104,25 @@ def browser(request):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class _Wait(WebDriverWait):
+    """WebDriverWait that also retries Chromium's "Node with given id does
+    not belong to the document": an element of the page being replaced,
+    asked about while the next one loads (a stale element by another
+    name)."""
+
+    def until(self, method, message=''):
+        def guarded(driver):
+            try:
+                return method(driver)
+            except WebDriverException as exception:
+                if 'does not belong to the document' in str(exception):
+                    return False
+                raise
+        return super().until(guarded, message)
+
+
 def wait(driver, timeout=TIMEOUT):
-    return WebDriverWait(driver, timeout,
+    return _Wait(driver, timeout,
         ignored_exceptions=(StaleElementReferenceException,))
 
 
