@@ -225,8 +225,9 @@ class Dunning(metaclass=PoolMeta):
             date = now()
             restricted = []
             for dunning in dunnings:
-                passed = [l for l in dunning.procedure.levels
-                    if l.collection and l.sequence <= dunning.level.sequence]
+                passed = any(l.collection
+                    and l.sequence <= dunning.level.sequence
+                    for l in dunning.procedure.levels)
                 if passed and dunning.party:
                     restricted.extend(dunning._restrict(
                             dunning.days_overdue or 0, date))
@@ -421,6 +422,12 @@ class Line(metaclass=PoolMeta):
 class Reconciliation(metaclass=PoolMeta):
     __name__ = 'account.move.reconciliation'
 
+    @staticmethod
+    def _subscriber_lines(reconciliations):
+        "The receivable lines of a party that the reconciliations hold."
+        return [l for r in reconciliations for l in r.lines
+            if l.party and l.account.type and l.account.type.receivable]
+
     @classmethod
     def on_modification(cls, mode, reconciliations, field_names=None):
         super().on_modification(mode, reconciliations,
@@ -431,9 +438,8 @@ class Reconciliation(metaclass=PoolMeta):
             # back in the same transaction.  (account_invoice marks the
             # invoice paid later, in a task.)
             Restriction = Pool().get('partak.collection.restriction')
-            parties = {l.party for r in reconciliations for l in r.lines
-                if l.party and l.account.type and l.account.type.receivable}
-            Restriction.lift(parties)
+            Restriction.lift(
+                {l.party for l in cls._subscriber_lines(reconciliations)})
 
     @classmethod
     def on_delete(cls, reconciliations):
@@ -441,8 +447,7 @@ class Reconciliation(metaclass=PoolMeta):
         # gone, the dunnings of its bills run again and their lines go
         # back to the collection list.
         callbacks = super().on_delete(reconciliations)
-        line_ids = {l.id for r in reconciliations for l in r.lines
-            if l.party and l.account.type and l.account.type.receivable}
+        line_ids = {l.id for l in cls._subscriber_lines(reconciliations)}
         if line_ids:
             Dunning = Pool().get('account.dunning')
             callbacks.append(lambda: Dunning.restrict_again(line_ids))
