@@ -691,6 +691,7 @@ def load_business_month(database):
         payment, = Payment.search([('order', '=', change_id)])
         Payment.refund(payment, 100_000, 'جبران قطعی سه‌روزه سرویس')
         return payment.id
+
     def accountant():
         users = Pool().get('res.user').search(
             [('login', '=', 'accountant')], limit=1)

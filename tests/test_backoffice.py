@@ -365,15 +365,19 @@ class Sweep:
             what)
         if name in self.shots:
             return
-        screenshot(self.driver, name + '-desktop', DESKTOP)
-        # On a phone sao shows the tab instead of the menu once a tab is
-        # open (index.html); the viewport was a desktop's when it opened.
-        self.driver.execute_script("jQuery('#menu').addClass('hidden');"
-            "jQuery('#tabs').removeClass('hidden-xs');")
-        screenshot(self.driver, name + '-phone', PHONE, full=False,
-            mobile=False)
-        self.driver.execute_script("jQuery('#menu').removeClass('hidden');")
+        photograph_tab(self.driver, name)
         self.shots.append(name)
+
+
+def photograph_tab(driver, name):
+    "The current tab of sao at desktop and phone width (name-desktop/-phone)."
+    screenshot(driver, name + '-desktop', DESKTOP)
+    # On a phone sao shows the tab instead of the menu once a tab is open
+    # (index.html); the viewport was a desktop's when it opened.
+    driver.execute_script("jQuery('#menu').addClass('hidden');"
+        "jQuery('#tabs').removeClass('hidden-xs');")
+    screenshot(driver, name + '-phone', PHONE, full=False, mobile=False)
+    driver.execute_script("jQuery('#menu').removeClass('hidden');")
 
 
 def reload(driver, portal):
@@ -725,12 +729,8 @@ def test_accountant_reports_of_the_demo(portal, browser):
         shown = shown_rows(driver)
         assert len(shown) == count and any(
             c != c.translate(DIGITS) for r in shown for c in r), shown
-        name = 'backoffice_accountant_%s' % model.replace('.', '_')
-        screenshot(driver, name + '-desktop', DESKTOP)
-        driver.execute_script("jQuery('#menu').addClass('hidden');"
-            "jQuery('#tabs').removeClass('hidden-xs');")
-        screenshot(driver, name + '-phone', PHONE, full=False, mobile=False)
-        driver.execute_script("jQuery('#menu').removeClass('hidden');")
+        photograph_tab(driver,
+            'backoffice_accountant_%s' % model.replace('.', '_'))
 
     # The XLSX of the payments: right to left, Persian headers, numbers.
     extension, content, _, title = rpc(driver,

@@ -151,7 +151,6 @@ def screenshot(driver, name, size, full=True, mobile=None):
     if not gitignore.exists():
         gitignore.write_text('*.png\n*.html\n')
     width, height = size
-    full_page = full
     if mobile is None:
         mobile = width < 600
 
@@ -167,11 +166,11 @@ def screenshot(driver, name, size, full=True, mobile=None):
             '    requestAnimationFrame(function () { done(true); }); }); });')
     try:
         emulate(height)
-        full = driver.execute_script('return Math.max('
+        page_height = driver.execute_script('return Math.max('
             'document.documentElement.scrollHeight,'
             'document.body ? document.body.scrollHeight : 0)')
-        if full > height and full_page:
-            emulate(full)
+        if full and page_height > height:
+            emulate(page_height)
         shot = driver.execute_cdp_cmd('Page.captureScreenshot',
             {'format': 'png'})
     finally:
